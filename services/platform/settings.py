@@ -1,0 +1,72 @@
+"""All configuration, from environment variables (prefix ``ROLEFIT_``, nested with ``__``).
+
+Examples: ``ROLEFIT_KAFKA__BOOTSTRAP_SERVERS=kafka:9092``, ``ROLEFIT_QDRANT__URL=http://qdrant:6333``,
+``ROLEFIT_QDRANT__API_KEY=…``, ``ROLEFIT_MODEL__PATH=/models/minilm``. Secrets are ``SecretStr``
+and print as ``**********``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = "rolefit."
+    partitions: int = Field(default=6, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    session_timeout_ms: int = Field(default=10_000, ge=1_000)
+    heartbeat_interval_ms: int = Field(default=2_000, ge=100)
+    graceful_timeout_s: float = Field(default=15.0, gt=0)
+
+
+class QdrantSettings(BaseModel):
+    """``url`` set ⇒ a Qdrant server; otherwise an embedded store under ``path``."""
+
+    url: str | None = None
+    api_key: SecretStr | None = None
+    path: Path = Path("var/qdrant")
+    embedded_backend: Literal["edge", "local"] = "edge"
+    collection_prefix: str = "rolefit_"
+
+
+class ModelSettings(BaseModel):
+    path: Path | None = Field(default=None, description="Folder of a sentence-transformers model; default: bundled MiniLM.")
+    precision: Literal["fp32", "bf16"] = "fp32"
+    batch_size: int = Field(default=32, ge=1)
+    max_tokens: int = Field(default=256, ge=16)
+    chunk_overlap_tokens: int = Field(default=32, ge=0)
+
+
+class IngestSettings(BaseModel):
+    group_id: str = "rolefit-ingest"
+    max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    blind: bool = True
+
+
+class MatcherSettings(BaseModel):
+    group_id: str = "rolefit-matcher"
+    top_k: int = Field(default=10, ge=1, le=1000)
+    retrieve_limit: int = Field(default=200, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ROLEFIT_", env_nested_delimiter="__", extra="ignore")
+
+    kafka: KafkaSettings = KafkaSettings()
+    qdrant: QdrantSettings = QdrantSettings()
+    model: ModelSettings = ModelSettings()
+    ingest: IngestSettings = IngestSettings()
+    matcher: MatcherSettings = MatcherSettings()
+    log_level: str = "INFO"

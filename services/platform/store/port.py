@@ -1,0 +1,76 @@
+"""The storage port: what the services need from a vector store, and nothing more.
+
+Adapters: ``edge`` (qdrant-edge-py, in-process) and ``qdrant`` (qdrant-client: server,
+or its local mode). One contract suite (``tests/contract``) runs against each.
+Methods are synchronous; async callers run them in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Scalar = str | int | bool
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Where:
+    """Conjunction of exact matches on top-level payload keys.
+
+    A list value matches when the stored value (or any element of a stored list)
+    equals any of the listed values.
+    """
+
+    must: Mapping[str, Scalar | Sequence[Scalar]] = field(default_factory=dict)
+    must_not: Mapping[str, Scalar | Sequence[Scalar]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Point:
+    id: str  # a UUID string; callers derive it deterministically from entity ids
+    payload: Payload
+    vector: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float  # cosine similarity
+    payload: Payload
+    vector: list[float] | None = None
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    name: str
+    dim: int
+    keyword_fields: tuple[str, ...] = ()  # payload fields to index for filtering
+
+
+class VectorStore(Protocol):
+    def ensure_collection(self, spec: CollectionSpec) -> None: ...
+
+    def upsert(self, collection: str, points: Sequence[Point]) -> None:
+        """Durable when it returns (server: ``wait=True``)."""
+
+    def delete(self, collection: str, where: Where) -> None: ...
+
+    def search(
+        self,
+        collection: str,
+        vector: Sequence[float],
+        limit: int,
+        where: Where | None = None,
+        with_vectors: bool = False,
+    ) -> list[Hit]:
+        """Best first; ties broken by id so results are deterministic."""
+
+    def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]: ...
+
+    def scroll(self, collection: str, where: Where | None = None, with_vectors: bool = False) -> Iterator[Point]: ...
+
+    def count(self, collection: str, where: Where | None = None) -> int: ...
+
+    def close(self) -> None: ...
