@@ -128,6 +128,16 @@ class CandidateProfile(Frozen):
         return {s.skill_id for s in self.skills}
 
 
+class GatePolicy(Frozen):
+    """Which requirements exclude a candidate outright; the others only lower the score."""
+
+    strict_must_haves: bool = False
+    location: bool = False
+    work_authorization: bool = False
+    degree: bool = False
+    level: bool = False
+
+
 class Requirement(Frozen):
     skill_id: str
     name: str
@@ -155,3 +165,6 @@ class JobProfile(Frozen):
     wants_mlops: bool = False
     wants_impact: bool = False
     clarity_warnings: list[str] = Field(default_factory=list)
+    weights: dict[str, float] = Field(default_factory=dict, description="Per-job overrides of score weights.")
+    gates: GatePolicy = GatePolicy()
+    top_k: int | None = None
