@@ -26,6 +26,8 @@ class KafkaSettings(BaseModel):
     ssl_cafile: Path | None = None
     ssl_certfile: Path | None = None
     ssl_keyfile: Path | None = None
+    # Real Kafka: on. Tansu (the local broker) rejects aiokafka's idempotent-producer handshake.
+    enable_idempotence: bool = True
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     heartbeat_interval_ms: int = Field(default=2_000, ge=100)
     graceful_timeout_s: float = Field(default=15.0, gt=0)
@@ -42,7 +44,9 @@ class QdrantSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    path: Path | None = Field(default=None, description="Folder of a sentence-transformers model; default: bundled MiniLM.")
+    path: Path | None = Field(
+        default=None, description="Folder of a sentence-transformers model; default: bundled MiniLM."
+    )
     precision: Literal["fp32", "bf16"] = "fp32"
     batch_size: int = Field(default=32, ge=1)
     max_tokens: int = Field(default=256, ge=16)
