@@ -1,0 +1,185 @@
+"""Blind mode: strip identity and protected attributes from a résumé before it is scored.
+
+Every replacement is a fixed token, so two résumés that differ only in name, contact
+details or pronouns redact to the same text and therefore score the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_NON_NAME = _words(
+    "resume résumé curriculum vitae cv profile summary professional objective experience work history "
+    "employment education skills technical projects contact details personal information data scientist "
+    "science engineer engineering machine learning ai ml analyst developer software senior junior lead "
+    "staff principal manager consultant architect research researcher intern page key core career "
+    "qualifications certifications languages references about me achievements awards interests hobbies "
+    "publications tools technologies expertise competencies highlights strengths new san los las saint "
+    "united kingdom states city north south east west remote expert specialist lang"
+)
+# Names that are also skills are only removed where they stand next to the rest of the name.
+_SKILL_NAMES = _words("julia swift ruby rust go scala spark kafka pascal dart elixir crystal")
+_PARTICLES = _words("van von der den de la le du da di dos bin ibn al el y")
+_CREDENTIAL = re.compile(r",?\s*\b(?:Ph\.?D|M\.?Sc|MSc|MBA|B\.?Sc|BSc|M\.?S|B\.?S|MD|CFA|PMP)\.?\s*$")
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"|]+@[\w-]+(?:\.[\w-]+)+")  # RFC local parts allow much
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+?(?=[,;:.)]*(?:\s|$))|\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|kaggle\.com|medium\.com"
+    r"|twitter\.com|x\.com|behance\.net|stackoverflow\.com|about\.me)(?:/[^\s,;)]*)?",
+    re.I,
+)
+_PHONE = re.compile(
+    r"(?<![\w/.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}(?![\w/])"
+)
+_STREET = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Close"
+    r"|Crescent|Square|Sq|Parkway|Pkwy|Highway|Hwy|Straße|Strasse|Str"
+)
+_ADDRESS = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-ZÀ-Þ][a-zß-ÿ'’-]+\.?\s+){{1,4}}(?:{_STREET})\b\.?"
+    r"(?:,?\s*(?:Apt|Suite|Unit|Flat)\.?\s*\w+)?"
+)
+_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|NC|ND"
+    "|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY"
+)
+_POSTCODE = re.compile(  # US ZIP after a state code, UK postcode
+    rf"(?<=\b(?:{_STATES})\s)\d{{5}}(?:-\d{{4}})?\b|\b[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\b"
+)
+_LABELS: list[tuple[str, str]] = [  # "Label: value" lines whose whole value is personal
+    ("dob", r"d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|born"),
+    ("age", r"age"),
+    ("gender", r"gender|sex"),
+    ("marital", r"marital\s+status|civil\s+status"),
+    ("address", r"(?:home\s+|street\s+|postal\s+)?address"),
+    ("phone", r"phone|mobile|cell|tel"),
+    ("url", r"linkedin|github|website|portfolio|blog"),
+]
+_VALUE = r"\S(?:(?![^\S\n]{2}|[^\S\n][|•][^\S\n])[^\n])*"  # to the end of line or of a "  |  " field
+_FIELD_START = r"(^|[^\S\n]{2}|[|•][^\S\n]*)"
+_LABEL_RE = [  # a label opens a line or a "  |  "-separated field; an already-redacted value is skipped
+    (key, re.compile(_FIELD_START + rf"((?:{label})\b[^\S\n]*[:\-][^\S\n]*)(?!\[){_VALUE}", re.I | re.M))
+    for key, label in _LABELS
+]
+_BORN = r"\bborn\s+(?:on\s+|in\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d{2}\b"
+_AGE = r"\b(?:aged?\s*:?\s*\d{2}\b(?:\s+years?(?:\s+old)?)?|\d{2}\s*(?:years?|yrs?|y/o)[\s-]+old\b)"
+_INLINE: list[tuple[str, re.Pattern[str], str]] = [
+    ("dob", re.compile(_BORN, re.I), "[dob]"),
+    ("age", re.compile(_AGE, re.I), "[age]"),
+    ("marital", re.compile(r"\b(?:married|unmarried|divorced|widowed)\b", re.I), "[marital]"),
+    ("gender", re.compile(r"\b(?:fe)?male\b", re.I), "[gender]"),
+    ("title", re.compile(r"\b(?:Mrs|Mr|Ms|Mx|Miss)\b\.?\s+(?=[A-ZÀ-Þ\[])"), ""),
+]
+_PHOTO = re.compile(
+    r"^[^\S\n]*(?:photo|picture|headshot|photograph)\b[^\n]*$|^[^\n]*\.(?:jpe?g|png|gif|webp)\b[^\n]*$",
+    re.I | re.M,
+)
+_PRONOUNS = {"he": "they", "she": "they", "him": "them", "his": "their", "hers": "theirs"}
+_PRONOUNS |= {"himself": "themselves", "herself": "themselves"}
+_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he|[Hh]im|[Hh]is|[Hh]ers?|[Hh]imself|[Hh]erself|HE|SHE|HIS|HER)\b")
+# "her" is "them" before these (object) and "their" before a noun (possessive).
+_OBJECT_NEXT = re.compile(
+    r"\s*(?:$|[^\w\s]|(?:the|a|an|to|in|on|at|for|with|by|from|and|or|as|that|this|about|into|of)\b)", re.I
+)
+_THEIRS_NEXT = re.compile(r"\s*(?:$|[^\w\s]|(?:is|was|are|were|has|had|will|and|or)\b)", re.I)
+_AGREE = {"is": "are", "was": "were", "has": "have", "does": "do"}
+
+Replacer = str | Callable[[re.Match[str]], str]
+
+
+@dataclass(frozen=True)
+class Redacted:
+    text: str
+    removed: dict[str, int] = field(default_factory=dict)
+
+
+def _name_words(line: str) -> list[str] | None:
+    line = re.sub(r"^\s*(?:full\s+)?name\s*[:\-]\s*", "", line, flags=re.I)
+    line = _CREDENTIAL.sub("", re.split(r"\s[|•·–—-]\s|\t", line)[0].strip())
+    if "," in line:  # "City, ST" lines look like names
+        return None
+    words = re.sub(r"\b(?:Mrs|Mr|Ms|Mx|Miss|Dr)\.?\s+", "", line).split()
+    if not 2 <= len(words) <= 6 or any(w.lower().strip(".") in _NON_NAME for w in words):
+        return None
+    shape = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
+    real = [w for w in words if w.lower() not in _PARTICLES]
+    if not 2 <= len(real) <= 4 or not all(shape.fullmatch(w) and w[0].isupper() for w in real):
+        return None
+    return [w.strip(".") for w in real if len(w.strip(".")) > 1]
+
+
+def find_name(text: str) -> list[str]:
+    """Name tokens from a "Name:" line, else from one of the first non-empty lines (the header)."""
+    labelled = re.search(r"^\s*(?:full\s+)?name\s*[:\-][^\n]+", text, re.I | re.M)
+    if labelled and (words := _name_words(labelled.group(0))):
+        return words
+    for line in [ln for ln in text.splitlines() if ln.strip()][:3]:
+        if (words := _name_words(line)) is not None:
+            return words
+    return []
+
+
+def _sub(counts: Counter[str], key: str, pattern: re.Pattern[str], repl: Replacer, text: str) -> str:
+    new, n = pattern.subn(repl, text)
+    counts[key] += n
+    return new
+
+
+def _phone(m: re.Match[str]) -> str:
+    groups = re.findall(r"\d+", m.group(0))
+    digits = sum(len(g) for g in groups)
+    # Date ranges ("2016 - 2018", "01.2019 - 06.2020") have the shape of a phone number.
+    datey = all(len(g) <= 2 or re.fullmatch(r"(?:19|20)\d\d", g) for g in groups)
+    return "[phone]" if 9 <= digits <= 15 and not (datey and not m.group(0).startswith("+")) else m.group(0)
+
+
+def _pronoun(m: re.Match[str]) -> str:
+    word, low = m.group(0), m.group(0).lower()
+    new = _PRONOUNS.get(low, "")
+    if low == "her":
+        new = "them" if _OBJECT_NEXT.match(m.string, m.end()) else "their"
+    elif low == "his" and _THEIRS_NEXT.match(m.string, m.end()):
+        new = "theirs"  # "the idea was his" / "his was the best"
+    return new.upper() if word.isupper() and len(word) > 1 else new.capitalize() if word[0].isupper() else new
+
+
+def _redact_name(counts: Counter[str], name: list[str], text: str) -> str:
+    def alt(words: list[str]) -> str:
+        variants = {v for w in words for v in (w, w.upper(), w.capitalize())}
+        return "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
+
+    gap = rf"(?:[^\S\n]+(?:(?:{'|'.join(_PARTICLES)}|[A-ZÀ-Þ]\.)[^\S\n]+)*)"
+    full = re.compile(rf"(?<![\w\[])(?:{alt(name)})(?:{gap}(?:{alt(name)}))+(?![\w\]])")
+    text = _sub(counts, "name", full, "[name]", text)
+    if safe := [w for w in name if w.lower() not in _SKILL_NAMES]:
+        text = _sub(counts, "name", re.compile(rf"(?<![\w\[])(?:{alt(safe)})(?![\w\]])"), "[name]", text)
+    return re.sub(rf"\[name\](?:{gap}\[name\])+", "[name]", text)
+
+
+def redact(text: str) -> Redacted:
+    counts: Counter[str] = Counter()
+    name = find_name(text)  # read before e-mails and links, which often contain the name
+    text = _sub(counts, "email", _EMAIL, "[email]", text)
+    text = _sub(counts, "url", _URL, "[url]", text)
+    text = _sub(counts, "photo", _PHOTO, "[photo]", text)
+    for key, pattern in _LABEL_RE:
+        text = _sub(counts, key, pattern, rf"\g<1>\g<2>[{key}]", text)
+    before = text.count("[phone]")
+    text = _PHONE.sub(_phone, text)
+    counts["phone"] += text.count("[phone]") - before
+    text = _sub(counts, "address", _ADDRESS, "[address]", text)
+    text = _sub(counts, "address", _POSTCODE, "[postcode]", text)
+    for key, pattern, repl in _INLINE:
+        text = _sub(counts, key, pattern, repl, text)
+    if name:
+        text = _redact_name(counts, name, text)
+    text = _sub(counts, "pronoun", _PRONOUN, _pronoun, text)
+    text = re.sub(r"\b([Tt]hey)\s+(is|was|has|does)\b", lambda m: f"{m.group(1)} {_AGREE[m.group(2)]}", text)
+    return Redacted(text=text, removed={k: v for k, v in counts.items() if v > 0})
