@@ -29,7 +29,7 @@ _NON_NAME = _words(
 _SKILL_NAMES = _words("julia swift ruby rust go scala spark kafka pascal dart elixir crystal")
 _PARTICLES = _words("van von der den de la le du da di dos bin ibn al el y")
 _CREDENTIAL = re.compile(r",?\s*\b(?:Ph\.?D|M\.?Sc|MSc|MBA|B\.?Sc|BSc|M\.?S|B\.?S|MD|CFA|PMP)\.?\s*$")
-_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"|]+@[\w-]+(?:\.[\w-]+)+")  # RFC local parts allow much
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+")  # RFC local parts allow much, "|" included
 _URL = re.compile(
     r"(?:https?://|www\.)\S+?(?=[,;:.)]*(?:\s|$))|\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|kaggle\.com|medium\.com"
     r"|twitter\.com|x\.com|behance\.net|stackoverflow\.com|about\.me)(?:/[^\s,;)]*)?",
