@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from services.core.archetypes import classify_archetype
+from services.core.conditions import DEGREES, find_location, level_from_years
 from services.core.evidence import deployment_evidence, impact_evidence, mlops_evidence, specialisations
 from services.core.model import CandidateProfile, Degree, Section, Seniority
-from services.core.requirements import DEGREES, find_location, level_from_years
 from services.core.sections import SectionRange, split_sections
 from services.core.taxonomy import Taxonomy
 
@@ -40,7 +40,7 @@ _LEVEL_TITLE = re.compile(
 )
 _TITLE_LEVEL = {"intern": Seniority.INTERN, "junior": Seniority.JUNIOR, "jr": Seniority.JUNIOR,
                 "senior": Seniority.SENIOR, "sr": Seniority.SENIOR, "staff": Seniority.STAFF,
-                "principal": Seniority.STAFF, "lead": Seniority.STAFF}
+                "principal": Seniority.STAFF, "lead": Seniority.STAFF}  # fmt: skip
 _PLACE = r"((?:the )?(?:U\.S\.A?\.?|U\.K\.|[A-Z]\w*(?: [A-Z]\w*)*))"
 _AUTH = [  # positive statements only: "needs sponsorship" must not read as authorised
     (re.compile(rf"\b(?<!not )(?i:authori[sz]ed|eligible|permitted) to work in {_PLACE}"),
@@ -48,7 +48,7 @@ _AUTH = [  # positive statements only: "needs sponsorship" must not read as auth
     (re.compile(r"\b(U\.?S\.?|American|British|UK|EU|Canadian|Indian|German) citizen", re.I), "{} citizen"),
     (re.compile(r"\bgreen card|\bUS permanent resident", re.I), "US permanent resident"),
     (re.compile(rf"\b(?i:right) to work in {_PLACE}"), "authorized to work in {}"),
-]
+]  # fmt: skip
 
 
 def _month(raw: str, end: bool, today: date) -> int | None:
@@ -147,4 +147,4 @@ def build_candidate_profile(
         open_to_remote=open_to_remote, work_authorization=work_authorization(text),
         specialisations=specialisations(text, ids), mlops_evidence=mlops_evidence(text),
         impact_evidence=impact_evidence(text), deployment_evidence=deployment_evidence(text),
-    )
+    )  # fmt: skip

@@ -11,24 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services.core.candidate_name import find_name, redact_name
 
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-_NON_NAME = _words(
-    "resume résumé curriculum vitae cv profile summary professional objective experience work history "
-    "employment education skills technical projects contact details personal information data scientist "
-    "science engineer engineering machine learning ai ml analyst developer software senior junior lead "
-    "staff principal manager consultant architect research researcher intern page key core career "
-    "qualifications certifications languages references about me achievements awards interests hobbies "
-    "publications tools technologies expertise competencies highlights strengths new san los las saint "
-    "united kingdom states city north south east west remote expert specialist lang"
-)
-# Names that are also skills are only removed where they stand next to the rest of the name.
-_SKILL_NAMES = _words("julia swift ruby rust go scala spark kafka pascal dart elixir crystal")
-_PARTICLES = _words("van von der den de la le du da di dos bin ibn al el y")
-_CREDENTIAL = re.compile(r",?\s*\b(?:Ph\.?D|M\.?Sc|MSc|MBA|B\.?Sc|BSc|M\.?S|B\.?S|MD|CFA|PMP)\.?\s*$")
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+")  # RFC local parts allow much, "|" included
 _URL = re.compile(
     r"(?:https?://|www\.)\S+?(?=[,;:.)]*(?:\s|$))|\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|kaggle\.com|medium\.com"
@@ -100,32 +84,6 @@ class Redacted:
     removed: dict[str, int] = field(default_factory=dict)
 
 
-def _name_words(line: str) -> list[str] | None:
-    line = re.sub(r"^\s*(?:full\s+)?name\s*[:\-]\s*", "", line, flags=re.I)
-    line = _CREDENTIAL.sub("", re.split(r"\s[|•·–—-]\s|\t", line)[0].strip())
-    if "," in line:  # "City, ST" lines look like names
-        return None
-    words = re.sub(r"\b(?:Mrs|Mr|Ms|Mx|Miss|Dr)\.?\s+", "", line).split()
-    if not 2 <= len(words) <= 6 or any(w.lower().strip(".") in _NON_NAME for w in words):
-        return None
-    shape = re.compile(r"[^\W\d_][^\W\d_'’.-]*(?:['’-][^\W\d_]+)*\.?")
-    real = [w for w in words if w.lower() not in _PARTICLES]
-    if not 2 <= len(real) <= 4 or not all(shape.fullmatch(w) and w[0].isupper() for w in real):
-        return None
-    return [w.strip(".") for w in real if len(w.strip(".")) > 1]
-
-
-def find_name(text: str) -> list[str]:
-    """Name tokens from a "Name:" line, else from one of the first non-empty lines (the header)."""
-    labelled = re.search(r"^\s*(?:full\s+)?name\s*[:\-][^\n]+", text, re.I | re.M)
-    if labelled and (words := _name_words(labelled.group(0))):
-        return words
-    for line in [ln for ln in text.splitlines() if ln.strip()][:3]:
-        if (words := _name_words(line)) is not None:
-            return words
-    return []
-
-
 def _sub(counts: Counter[str], key: str, pattern: re.Pattern[str], repl: Replacer, text: str) -> str:
     new, n = pattern.subn(repl, text)
     counts[key] += n
@@ -150,19 +108,6 @@ def _pronoun(m: re.Match[str]) -> str:
     return new.upper() if word.isupper() and len(word) > 1 else new.capitalize() if word[0].isupper() else new
 
 
-def _redact_name(counts: Counter[str], name: list[str], text: str) -> str:
-    def alt(words: list[str]) -> str:
-        variants = {v for w in words for v in (w, w.upper(), w.capitalize())}
-        return "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
-
-    gap = rf"(?:[^\S\n]+(?:(?:{'|'.join(_PARTICLES)}|[A-ZÀ-Þ]\.)[^\S\n]+)*)"
-    full = re.compile(rf"(?<![\w\[])(?:{alt(name)})(?:{gap}(?:{alt(name)}))+(?![\w\]])")
-    text = _sub(counts, "name", full, "[name]", text)
-    if safe := [w for w in name if w.lower() not in _SKILL_NAMES]:
-        text = _sub(counts, "name", re.compile(rf"(?<![\w\[])(?:{alt(safe)})(?![\w\]])"), "[name]", text)
-    return re.sub(rf"\[name\](?:{gap}\[name\])+", "[name]", text)
-
-
 def redact(text: str) -> Redacted:
     counts: Counter[str] = Counter()
     name = find_name(text)  # read before e-mails and links, which often contain the name
@@ -179,7 +124,8 @@ def redact(text: str) -> Redacted:
     for key, pattern, repl in _INLINE:
         text = _sub(counts, key, pattern, repl, text)
     if name:
-        text = _redact_name(counts, name, text)
+        text, found = redact_name(name, text)
+        counts["name"] += found
     text = _sub(counts, "pronoun", _PRONOUN, _pronoun, text)
     text = re.sub(r"\b([Tt]hey)\s+(is|was|has|does)\b", lambda m: f"{m.group(1)} {_AGREE[m.group(2)]}", text)
     return Redacted(text=text, removed={k: v for k, v in counts.items() if v > 0})
