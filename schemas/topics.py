@@ -69,5 +69,3 @@ class Topics:
 
 def dead_letter_topic(topic: str) -> str:
     return topic + DLQ_SUFFIX
-
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,16 +47,42 @@ class ModelSettings(BaseModel):
     path: Path | None = Field(
         default=None, description="Folder of a sentence-transformers model; default: bundled MiniLM."
     )
-    precision: Literal["fp32", "bf16"] = "fp32"
+    # torch: the reference. onnx / openvino: an exported graph (extras .[onnx] / .[openvino]);
+    # benchmarks/embedding_backends.py measures speed and quality of each.
+    backend: Literal["torch", "onnx", "openvino"] = "torch"
+    precision: Literal["fp32", "bf16", "int8"] = "fp32"
     batch_size: int = Field(default=32, ge=1)
     max_tokens: int = Field(default=256, ge=16)
     chunk_overlap_tokens: int = Field(default=32, ge=0)
+    export_dir: Path = Field(default=Path("var/models"), description="Cache of exported graphs.")
+
+    @model_validator(mode="after")
+    def _precision_fits_backend(self) -> ModelSettings:
+        allowed = {"torch": ("fp32", "bf16"), "onnx": ("fp32", "int8"), "openvino": ("fp32", "bf16")}
+        if self.precision not in allowed[self.backend]:
+            raise ValueError(f"backend {self.backend} runs {' or '.join(allowed[self.backend])} only")
+        return self
+
+
+class RetrySettings(BaseModel):
+    """Handler retries on transient errors (store or broker unreachable) before the record is
+    rewound and fetched again; poison is never retried. Waits grow from ``initial_wait_s``
+    doubling up to ``max_wait_s``."""
+
+    attempts: int = Field(default=5, ge=1)
+    initial_wait_s: float = Field(default=0.2, ge=0)
+    max_wait_s: float = Field(default=5.0, ge=0)
 
 
 class IngestSettings(BaseModel):
     group_id: str = "rolefit-ingest"
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     blind: bool = True
+    # candidate.submitted is consumed in batches so the model sees full batches under load;
+    # 1 = the per-record handler. A poll returns what is already fetched (up to the maximum) at
+    # once, so batching adds no wait; the timeout only bounds a poll that finds nothing.
+    batch_max_records: int = Field(default=32, ge=1, le=1000)
+    batch_timeout_ms: int = Field(default=200, ge=0)
 
 
 class MatcherSettings(BaseModel):
@@ -73,4 +99,8 @@ class Settings(BaseSettings):
     model: ModelSettings = ModelSettings()
     ingest: IngestSettings = IngestSettings()
     matcher: MatcherSettings = MatcherSettings()
+    retry: RetrySettings = RetrySettings()
     log_level: str = "INFO"
+    # /health, /ready, /metrics. All interfaces: probes and scrapers reach the pod's IP.
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8000, ge=0, le=65535)

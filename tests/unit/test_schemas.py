@@ -39,7 +39,10 @@ def test_resume_file_must_be_base64() -> None:
             {"candidate_id": "c-1", "resume_file": {"filename": "cv.pdf", "content_base64": "not base64!"}}
         )
     ok = CandidateSubmittedV1.model_validate(
-        {"candidate_id": "c-1", "resume_file": {"filename": "cv.pdf", "content_base64": base64.b64encode(b"%PDF").decode()}}
+        {
+            "candidate_id": "c-1",
+            "resume_file": {"filename": "cv.pdf", "content_base64": base64.b64encode(b"%PDF").decode()},
+        }
     )
     assert ok.resume_file is not None and ok.resume_file.content() == b"%PDF"
 
@@ -52,7 +55,9 @@ def test_entity_ids_are_constrained(bad_id: str) -> None:
 
 def test_remote_policy_is_an_enumeration() -> None:
     with pytest.raises(ValidationError):
-        JobPostedV1.model_validate({"job_id": "j", "title": "t", "description": "d", "remote_policy": "sometimes"})
+        JobPostedV1.model_validate(
+            {"job_id": "j", "title": "t", "description": "d", "remote_policy": "sometimes"}
+        )
 
 
 def test_shortlist_ranks_start_at_one() -> None:

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Create .venv and install rolefit with its test tools. Idempotent; safe to re-run.
+# CPU torch goes in first: anything that pulls torch unpinned would fetch GBs of CUDA.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet torch==2.13.0
+.venv/bin/python -m pip install --quiet -e '.[test]'

@@ -1,0 +1,202 @@
+"""The ``rolefit`` command. Thin: parse options, call the service or use-case, print."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from schemas.topics import Topics
+from services.dlq_cli import dlq_app
+from services.platform.settings import Settings
+
+app = typer.Typer(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+docs_app = typer.Typer(help="AsyncAPI documents of both services.", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+app.add_typer(dlq_app, name="dlq")
+console = Console()
+err = Console(stderr=True)
+
+
+class Service(StrEnum):
+    ingest = "ingest"
+    matcher = "matcher"
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    return settings
+
+
+@app.command()
+def demo(timeout: Annotated[float, typer.Option(help="Seconds to wait for each stage.")] = 150.0) -> None:
+    """Start a local broker and both services, publish the bundled samples, print the shortlists."""
+    from services import samples
+    from services.demo import run_demo
+    from services.render import print_shortlists
+
+    settings = _settings()
+    logging.getLogger("faststream").setLevel(logging.WARNING)  # per-message access logs drown the tables
+    with console.status("local broker, model and both services starting; samples flowing…"):
+        result = asyncio.run(run_demo(settings, timeout_s=timeout))
+    titles = {job.job_id: job.title for job in samples.load_jobs()}
+    print_shortlists(console, result.shortlists, titles)
+    console.print(
+        f"[green]{result.candidates} résumés and {result.jobs} jobs → {len(result.shortlists)} shortlists "
+        f"over Kafka in {result.seconds:.1f} s[/]"
+    )
+
+
+@app.command()
+def rank(
+    jobs: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="Job events, one JSON per line.")],
+    candidates: Annotated[
+        Path, typer.Option(exists=True, dir_okay=False, help="Candidate events, one per line.")
+    ],
+    output: Annotated[Path, typer.Option(help="Where to write the ranking (JSON lines).")],
+    top_k: Annotated[int, typer.Option("--top-k", min=0, help="Entries per line; 0 = all.")] = 10,
+    reverse: Annotated[bool, typer.Option(help="Rank jobs for each candidate instead.")] = False,
+) -> None:
+    """Rank offline: no Kafka, an embedded store, the same domain code."""
+    from services.offline import InputError, RankRequest, rank_files, write_jsonl
+
+    try:
+        lines = write_jsonl(rank_files(RankRequest(jobs, candidates, top_k, reverse), _settings()), output)
+    except InputError as exc:
+        err.print(f"[red]bad input:[/]\n{exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"wrote {lines} lines to {output}")
+
+
+@app.command()
+def broker(
+    port: Annotated[int, typer.Option(help="Loopback port.")] = 9092,
+    partitions: Annotated[int | None, typer.Option(help="Partitions per topic (default: settings).")] = None,
+) -> None:
+    """Run the bundled Tansu broker (memory only) with every rolefit topic, until Ctrl-C."""
+    from services.platform.kafka import create_topics
+    from services.platform.local_broker import LocalBroker
+
+    settings = _settings()
+    local = LocalBroker()
+    try:
+        settings.kafka.bootstrap_servers = local.start(port)
+        topics = Topics(settings.kafka.topic_prefix).all()
+        asyncio.run(create_topics(settings.kafka, topics, partitions))
+        console.print(
+            f"broker on [bold]{settings.kafka.bootstrap_servers}[/] with {len(topics)} topics; "
+            "Ctrl-C stops it\nits clients need ROLEFIT_KAFKA__ENABLE_IDEMPOTENCE=false "
+            "(Tansu rejects aiokafka's idempotent-producer handshake)"
+        )
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        local.stop()
+
+
+@topics_app.command("create")
+def topics_create(partitions: Annotated[int | None, typer.Option()] = None) -> None:
+    """Create every rolefit topic on the configured cluster (idempotent)."""
+    from services.platform.kafka import create_topics
+
+    settings = _settings()
+    names = Topics(settings.kafka.topic_prefix).all()
+    asyncio.run(create_topics(settings.kafka, names, partitions))
+    console.print(f"{len(names)} topics present on {settings.kafka.bootstrap_servers}")
+
+
+@docs_app.command("generate")
+def docs_generate() -> None:
+    """Write schemas/asyncapi/ingest.json and matcher.json from the services' routers."""
+    from schemas.asyncapi import main
+
+    main()
+
+
+@docs_app.command("serve")
+def docs_serve(
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+    host: Annotated[str, typer.Option(help="Interface.")] = "127.0.0.1",
+) -> None:
+    """Serve both AsyncAPI documents as HTML and JSON, until Ctrl-C.
+
+    The JSON needs nothing external; the HTML pages load FastStream's AsyncAPI viewer from a
+    CDN (unpkg.com), so the browser needs internet access to render them."""
+    from schemas.asyncapi import docs_server
+
+    server = docs_server(host, port)
+    console.print(f"AsyncAPI for ingest and matcher on [bold]http://{host}:{server.server_port}/[/]")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        server.server_close()
+
+
+@app.command()
+def run(
+    service: Annotated[Service, typer.Argument(help="Which service.")],
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Worker processes in one consumer group; worker i serves HTTP on http_port + i."
+        ),
+    ] = 1,
+) -> None:
+    """Run one service until SIGTERM/Ctrl-C, with /health, /ready and /metrics on ROLEFIT_HTTP_PORT.
+
+    Each worker process has its own metrics registry, so each gets its own port (8000, 8001, …)
+    and is scraped on its own; on Kubernetes run one worker per pod and scale pods instead."""
+    if workers == 1:
+        _run_service(service)
+        return
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_run_service, args=(service, i), name=f"{service}-{i}") for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+
+    def stop(signum: int, _frame: object) -> None:
+        for process in processes:
+            if process.pid is not None:
+                process.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for process in processes:
+        process.join()
+    sys.exit(max((p.exitcode or 0) for p in processes))
+
+
+def _run_service(service: Service, worker: int = 0) -> None:
+    from services.platform.http import serve
+    from services.platform.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if service is Service.ingest:
+        from services.ingest.app import create_asgi_app
+    else:
+        from services.matcher.app import create_asgi_app
+    if not asyncio.run(serve(create_asgi_app(settings), settings.http_host, settings.http_port + worker)):
+        sys.exit(1)  # the broker failed to start or died: let the orchestrator restart us
+
+
+if __name__ == "__main__":
+    app()

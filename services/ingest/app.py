@@ -1,0 +1,73 @@
+"""Composition root of the ingest service: settings → adapters → use-cases → handlers."""
+
+from __future__ import annotations
+
+from faststream import FastStream
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker
+
+from schemas.topics import Topics
+from services.core.documents import DocumentLimits
+from services.core.taxonomy import Taxonomy
+from services.ingest.handlers import ingest_router
+from services.ingest.usecases import Ingest
+from services.platform.embedder import Embedder, SentenceTransformerEmbedder
+from services.platform.http import asgi_app, broker_check, observed_broker, store_check
+from services.platform.kafka import subscriber_options
+from services.platform.observability import TimedEmbedder, metrics
+from services.platform.settings import Settings
+from services.platform.store.factory import open_store
+from services.platform.store.layout import Collections
+from services.platform.store.port import VectorStore
+
+
+def build_ingest(settings: Settings, store: VectorStore, embedder: Embedder) -> Ingest:
+    collections = Collections.with_prefix(settings.qdrant.collection_prefix)
+    for spec in collections.specs(embedder.dim):
+        store.ensure_collection(spec)
+    return Ingest(
+        store=store,
+        embedder=TimedEmbedder(embedder, metrics),
+        taxonomy=Taxonomy.load(),
+        collections=collections,
+        limits=DocumentLimits(max_bytes=settings.ingest.max_document_bytes),
+        blind=settings.ingest.blind,
+    )
+
+
+def attach_ingest(broker: KafkaBroker, settings: Settings, ingest: Ingest) -> None:
+    consumer = subscriber_options(settings.kafka, settings.ingest.group_id)
+    topics = Topics(settings.kafka.topic_prefix)
+    broker.include_router(ingest_router(broker, topics, ingest, consumer, settings.retry))
+
+
+def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, Embedder]:
+    broker = observed_broker(settings.kafka, "ingest")
+    store = open_store(settings.qdrant)
+    embedder = SentenceTransformerEmbedder(settings.model)
+    attach_ingest(broker, settings, build_ingest(settings, store, embedder))
+    return broker, store, embedder
+
+
+def create_app(settings: Settings | None = None) -> FastStream:
+    """Broker only, no HTTP (``faststream run services.ingest.app:create_app --factory``)."""
+    broker, store, _ = _compose(settings or Settings())
+    app = FastStream(broker)
+    app.after_shutdown(store.close)
+    return app
+
+
+def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
+    """``rolefit run ingest``: the broker plus /health, /ready and /metrics (``http_port``)."""
+    settings = settings or Settings()
+    broker, store, embedder = _compose(settings)
+
+    async def model_loaded() -> bool:
+        # The model loads in _compose, before uvicorn binds; a lazy loader would report here.
+        return embedder.dim > 0
+
+    candidates = Collections.with_prefix(settings.qdrant.collection_prefix).candidates
+    checks = {"broker": broker_check(broker), "store": store_check(store, candidates), "model": model_loaded}
+    app = asgi_app(broker, checks)
+    app.after_shutdown(store.close)
+    return app

@@ -1,0 +1,63 @@
+"""Composition root of the matcher service. It reads vectors from the store and never
+loads the embedding model, so it starts fast and stays small."""
+
+from __future__ import annotations
+
+from faststream import FastStream
+from faststream.asgi import AsgiFastStream
+from faststream.kafka import KafkaBroker
+
+from schemas.topics import Topics
+from services.core.taxonomy import Taxonomy
+from services.matcher.handlers import matcher_router
+from services.matcher.usecases import Matcher
+from services.platform.embedder import model_name
+from services.platform.http import asgi_app, broker_check, observed_broker, store_check
+from services.platform.kafka import subscriber_options
+from services.platform.settings import Settings
+from services.platform.store.factory import open_store
+from services.platform.store.layout import Collections
+from services.platform.store.port import VectorStore
+
+
+def build_matcher(settings: Settings, store: VectorStore) -> Matcher:
+    return Matcher(
+        store=store,
+        taxonomy=Taxonomy.load(),
+        collections=Collections.with_prefix(settings.qdrant.collection_prefix),
+        model_name=model_name(settings.model),
+        top_k=settings.matcher.top_k,
+        retrieve_limit=settings.matcher.retrieve_limit,
+    )
+
+
+def attach_matcher(broker: KafkaBroker, settings: Settings, matcher: Matcher) -> None:
+    consumer = subscriber_options(settings.kafka, settings.matcher.group_id)
+    topics = Topics(settings.kafka.topic_prefix)
+    broker.include_router(matcher_router(broker, topics, matcher, consumer, settings.retry))
+
+
+def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore]:
+    broker = observed_broker(settings.kafka, "matcher")
+    store = open_store(settings.qdrant)
+    attach_matcher(broker, settings, build_matcher(settings, store))
+    return broker, store
+
+
+def create_app(settings: Settings | None = None) -> FastStream:
+    """Broker only, no HTTP (``faststream run services.matcher.app:create_app --factory``)."""
+    broker, store = _compose(settings or Settings())
+    app = FastStream(broker)
+    app.after_shutdown(store.close)
+    return app
+
+
+def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
+    """``rolefit run matcher``: the broker plus /health, /ready and /metrics (``http_port``).
+    Not ready until ingest has created the collections: there is nothing to match before."""
+    settings = settings or Settings()
+    broker, store = _compose(settings)
+    candidates = Collections.with_prefix(settings.qdrant.collection_prefix).candidates
+    app = asgi_app(broker, {"broker": broker_check(broker), "store": store_check(store, candidates)})
+    app.after_shutdown(store.close)
+    return app

@@ -1,0 +1,240 @@
+"""Matcher use-cases: retrieve candidates for a job, score, rank, and shape the shortlist.
+
+Retrieval is hybrid: the dense neighbours of the job's vector, plus every candidate
+holding at least one must-have skill (taxonomy closure, so implied skills count),
+ranked within that set by the same vector. Scoring is the explainable domain function.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import numpy as np
+
+from schemas.events import GateResultV1, ShortlistEntryV1, ShortlistPublishedV1, SkillEvidenceV1
+from services.core.model import CandidateProfile, JobProfile
+from services.core.scoring import MatchResult, RankedMatch, Weights, rank, rank_jobs, score_match
+from services.core.taxonomy import Taxonomy
+from services.platform.store import layout
+from services.platform.store.layout import Collections
+from services.platform.store.port import Hit, Point, VectorStore, Where
+
+Trigger = Literal["job_indexed", "match_requested", "candidate_indexed", "candidate_erased"]
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    profile: JobProfile
+    vector: list[float]
+    open: bool
+
+
+@dataclass
+class Matcher:
+    store: VectorStore
+    taxonomy: Taxonomy
+    collections: Collections
+    model_name: str
+    top_k: int = 10
+    retrieve_limit: int = 200
+    # Last published shortlist per job: lets a new candidate skip jobs it cannot enter.
+    _published: dict[str, ShortlistPublishedV1] = field(default_factory=dict)
+    _closed: set[str] = field(default_factory=set)
+
+    def shortlist(
+        self, job_id: str, trigger: Trigger, at: datetime, top_k: int | None = None
+    ) -> ShortlistPublishedV1 | None:
+        """None when the job is unknown or closed."""
+        job = self._job(job_id)
+        if job is None or not job.open or job_id in self._closed:
+            return None
+        k = top_k or job.profile.top_k or self.top_k
+        ranked = rank(self._score_candidates(job), k)
+        shortlist = to_shortlist(job.profile, ranked, trigger, at, k, self.model_name, self.taxonomy.version)
+        self._published[job_id] = shortlist
+        return shortlist
+
+    def rematch_candidate(self, candidate_id: str, at: datetime) -> list[ShortlistPublishedV1]:
+        """Updated shortlists for every open job whose top-k the candidate enters (or leaves)."""
+        found = self.store.retrieve(
+            self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
+        )
+        if not found:
+            return []
+        candidate, vector = (
+            CandidateProfile.model_validate(found[0].payload["profile"]),
+            found[0].vector or [],
+        )
+        updates = []
+        for job in self._open_jobs():
+            result = score_match(job.profile, candidate, _cosine(job.vector, vector), self.taxonomy,
+                                 Weights.for_job(job.profile))  # fmt: skip
+            previous = self._published.get(job.profile.job_id)
+            if previous is not None and not _may_change(previous, result):
+                continue
+            shortlist = self.shortlist(job.profile.job_id, "candidate_indexed", at)
+            if shortlist and (
+                _contains(shortlist, candidate_id) or (previous and _contains(previous, candidate_id))
+            ):
+                updates.append(shortlist)
+        return updates
+
+    def forget_candidate(self, candidate_id: str, at: datetime) -> list[ShortlistPublishedV1]:
+        """After an erasure (the points are gone): fresh shortlists for every open job whose last
+        shortlist held the candidate. Jobs this process has published nothing for yet (it
+        restarted) are redone too: their last shortlist on the topic may hold the candidate."""
+        updates = []
+        for job in self._open_jobs():
+            previous = self._published.get(job.profile.job_id)
+            if previous is not None and not _contains(previous, candidate_id):
+                continue
+            shortlist = self.shortlist(job.profile.job_id, "candidate_erased", at)
+            if shortlist is not None:
+                updates.append(shortlist)
+        return updates
+
+    def close(self, job_id: str) -> None:
+        self._closed.add(job_id)
+        self._published.pop(job_id, None)
+
+    def jobs_for_candidate(self, candidate_id: str, top_k: int | None) -> list[RankedMatch]:
+        """The reverse direction: open jobs ranked for one candidate."""
+        found = self.store.retrieve(
+            self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
+        )
+        if not found:
+            return []
+        candidate, vector = (
+            CandidateProfile.model_validate(found[0].payload["profile"]),
+            found[0].vector or [],
+        )
+        results = [
+            score_match(
+                job.profile,
+                candidate,
+                _cosine(job.vector, vector),
+                self.taxonomy,
+                Weights.for_job(job.profile),
+            )
+            for job in self._open_jobs()
+        ]
+        return rank_jobs(results, top_k)
+
+    def _score_candidates(self, job: StoredJob) -> list[MatchResult]:
+        hits = self._retrieve(job)
+        weights = Weights.for_job(job.profile)
+        return [
+            score_match(
+                job.profile,
+                CandidateProfile.model_validate(hit.payload["profile"]),
+                hit.score,
+                self.taxonomy,
+                weights,
+            )
+            for hit in hits
+        ]
+
+    def _retrieve(self, job: StoredJob) -> list[Hit]:
+        coll = self.collections.candidates
+        hits = {h.id: h for h in self.store.search(coll, job.vector, self.retrieve_limit, layout.PROFILES)}
+        must = sorted(r.skill_id for r in job.profile.must_have)
+        if must:
+            lexical = Where(must={"doc": "profile", "skills": must})
+            for hit in self.store.search(coll, job.vector, self.retrieve_limit, lexical):
+                hits.setdefault(hit.id, hit)
+        return sorted(hits.values(), key=lambda h: h.id)
+
+    def _job(self, job_id: str) -> StoredJob | None:
+        found = self.store.retrieve(
+            self.collections.jobs, [layout.point_id("job", job_id)], with_vectors=True
+        )
+        return _stored_job(found[0]) if found else None
+
+    def _open_jobs(self) -> list[StoredJob]:
+        points = self.store.scroll(self.collections.jobs, layout.OPEN_PROFILES, with_vectors=True)
+        jobs = (_stored_job(p) for p in points)
+        return sorted(
+            (j for j in jobs if j.profile.job_id not in self._closed), key=lambda j: j.profile.job_id
+        )
+
+
+def _stored_job(point: Point) -> StoredJob:
+    return StoredJob(
+        JobProfile.model_validate(point.payload["profile"]),
+        point.vector or [],
+        point.payload.get("status") == "open",
+    )
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    return float(np.dot(np.asarray(a, dtype=np.float32), np.asarray(b, dtype=np.float32))) if a and b else 0.0
+
+
+def _contains(shortlist: ShortlistPublishedV1, candidate_id: str) -> bool:
+    return any(entry.candidate_id == candidate_id for entry in shortlist.candidates)
+
+
+def _may_change(previous: ShortlistPublishedV1, result: MatchResult) -> bool:
+    if _contains(previous, result.candidate_id):
+        return True
+    if result.excluded:
+        return False
+    return len(previous.candidates) < previous.top_k or result.score >= previous.candidates[-1].score
+
+
+def to_shortlist(
+    job: JobProfile,
+    ranked: list[RankedMatch],
+    trigger: Trigger,
+    at: datetime,
+    top_k: int,
+    model: str,
+    taxonomy_version: str,
+) -> ShortlistPublishedV1:
+    entries = [to_entry(r) for r in ranked]
+    identity = json.dumps(
+        [
+            job.job_id,
+            job.version,
+            model,
+            taxonomy_version,
+            [(e.candidate_id, e.candidate_version, e.score) for e in entries],
+        ]
+    )
+    return ShortlistPublishedV1(
+        shortlist_id=hashlib.sha256(identity.encode()).hexdigest()[:32],
+        job_id=job.job_id,
+        job_version=job.version,
+        generated_at=at,
+        trigger=trigger,
+        model=model,
+        taxonomy_version=taxonomy_version,
+        top_k=top_k,
+        candidates=entries,
+        clarity_warnings=job.clarity_warnings,
+    )
+
+
+def to_entry(ranked: RankedMatch) -> ShortlistEntryV1:
+    r = ranked.result
+    return ShortlistEntryV1(
+        candidate_id=r.candidate_id,
+        rank=ranked.rank,
+        score=round(r.score, 6),
+        components={k: round(v, 6) for k, v in sorted(r.components.items())},
+        matched_must_have=[SkillEvidenceV1(skill=q.name, evidence=q.evidence) for q in r.matched_must_have],
+        matched_nice_to_have=[
+            SkillEvidenceV1(skill=q.name, evidence=q.evidence) for q in r.matched_nice_to_have
+        ],
+        missing_must_have=list(r.missing_must_have),
+        gates=[
+            GateResultV1(gate=g.gate, passed=g.passed, enforced=g.enforced, detail=g.detail) for g in r.gates
+        ],
+        archetype=r.candidate_archetype,
+        reason=r.reason,
+        candidate_version=r.candidate_version,
+    )

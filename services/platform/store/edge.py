@@ -1,0 +1,218 @@
+"""``VectorStore`` on qdrant-edge-py: one in-process ``EdgeShard`` per collection under ``root``.
+
+Writes go through the shard's write-ahead log, so an upsert survives a crash once it returns;
+we flush every few thousand writes so that reopening replays a short log and stays fast.
+HNSW is only built by ``optimize()``; until then searches are exact scans, which is fast enough
+at tens of thousands of points. Payload indexes are created with the collection, so they exist
+before any HNSW graph and it gets the filter-aware links that filtered search relies on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import qdrant_edge as qe
+
+from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
+
+_FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
+_PAGE = 256
+_ACORN = qe.SearchParams(acorn=qe.AcornSearchParams(enable=True))
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+Terms = list[tuple[str, tuple[Scalar, ...]]]
+T = TypeVar("T")
+
+
+def where_terms(clauses: Mapping[str, Scalar | Sequence[Scalar]]) -> Terms:
+    """(key, accepted values) pairs; a scalar becomes a one-value tuple (str is a Sequence too)."""
+    return [(k, (v,) if isinstance(v, str | int) else tuple(v)) for k, v in clauses.items()]
+
+
+def best_first(
+    fetch: Callable[[int], list[T]], limit: int, score: Callable[[T], float], ident: Callable[[T], str]
+) -> list[T]:
+    """Top ``limit`` by score, ties by id: widen the fetch until no tie straddles the cut."""
+    if limit <= 0:
+        return []
+    n = limit + 1
+    while True:
+        got = fetch(n)
+        if len(got) < n or score(got[-1]) < score(got[limit - 1]):
+            break
+        n *= 2
+    return sorted(got, key=lambda h: (-score(h), ident(h)))[:limit]
+
+
+def _value(v: Scalar) -> Any:
+    # The binding reads a Python bool as int 1 (bool subclasses int); numpy.bool_ is no int,
+    # so it reaches Qdrant as a real boolean.
+    return np.bool_(v) if isinstance(v, bool) else v
+
+
+def _match(key: str, values: tuple[Scalar, ...]) -> qe.FieldCondition | qe.Filter:
+    if len(values) == 1:
+        return qe.FieldCondition(key, match=qe.MatchValue(_value(values[0])))
+    if all(isinstance(v, str) for v in values) or all(type(v) is int for v in values):
+        return qe.FieldCondition(key, match=qe.MatchAny(list(values)))  # type: ignore[arg-type]
+    return qe.Filter(should=[qe.FieldCondition(key, match=qe.MatchValue(_value(v))) for v in values])
+
+
+def _filter(where: Where | None) -> qe.Filter | None:
+    if where is None:
+        return None
+    must: list[Any] = [_match(k, vs) for k, vs in where_terms(where.must)]
+    # "none of" = no single value matches, so each value is its own must_not clause
+    must_not: list[Any] = [
+        qe.FieldCondition(k, match=qe.MatchValue(_value(v)))
+        for k, vs in where_terms(where.must_not)
+        for v in vs
+    ]
+    return qe.Filter(must=must or None, must_not=must_not or None)
+
+
+def _vector(v: object) -> list[float] | None:
+    return [float(x) for x in v] if isinstance(v, list) else None
+
+
+class EdgeStore:
+    def __init__(self, root: Path, *, indexing_threshold_kb: int | None = None) -> None:
+        """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW."""
+        self._root = Path(root)
+        self._optimizers = qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
+        self._shards: dict[str, qe.EdgeShard] = {}
+        self._pending: dict[str, int] = {}
+        self._dims: dict[str, int] = {}  # collections whose config ensure_collection has checked
+        self._lock = threading.RLock()  # guards the shard map and serialises calls into a shard
+
+    def _path(self, name: str) -> Path:
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"invalid collection name: {name!r}")
+        return self._root / name
+
+    def _shard(self, name: str) -> qe.EdgeShard:
+        shard = self._shards.get(name)
+        if shard is None:
+            path = self._path(name)
+            if not (path / "edge_config.json").exists():
+                raise KeyError(f"no collection {name!r} under {self._root}")
+            shard = self._shards[name] = qe.EdgeShard.load(str(path))
+            self._pending[name] = 0
+        return shard
+
+    def ensure_collection(self, spec: CollectionSpec) -> None:
+        vectors = qe.EdgeVectorParams(size=spec.dim, distance=qe.Distance.Cosine)
+        config = qe.EdgeConfig(vectors=vectors, optimizers=self._optimizers)
+        with self._lock:
+            if self._dims.get(spec.name, spec.dim) != spec.dim:
+                raise ValueError(f"collection {spec.name!r} has dim {self._dims[spec.name]}, not {spec.dim}")
+            if spec.name not in self._dims:  # first time here: (re)open with the config checked
+                path = self._path(spec.name)
+                if (old := self._shards.pop(spec.name, None)) is not None:
+                    old.close()
+                if (path / "edge_config.json").exists():
+                    try:
+                        shard = qe.EdgeShard.load(str(path), config)
+                    except Exception as exc:
+                        raise ValueError(f"collection {spec.name!r} does not fit {spec}: {exc}") from exc
+                else:
+                    shard = qe.EdgeShard.create(str(path), config)
+                self._shards[spec.name], self._pending[spec.name] = shard, 0
+                self._dims[spec.name] = spec.dim
+            shard = self._shards[spec.name]
+            missing = set(spec.keyword_fields) - set(shard.info().payload_schema)
+            for key in sorted(missing):
+                shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
+            if missing:
+                shard.flush()
+
+    def _wrote(self, name: str, shard: qe.EdgeShard, n: int) -> None:
+        self._pending[name] += n
+        if self._pending[name] >= _FLUSH_EVERY:
+            shard.flush()
+            self._pending[name] = 0
+
+    def upsert(self, collection: str, points: Sequence[Point]) -> None:
+        if any(p.vector is None for p in points):
+            raise ValueError("every upserted point needs a vector")
+        batch = [qe.Point(p.id, [float(x) for x in p.vector or ()], p.payload) for p in points]
+        with self._lock:
+            shard = self._shard(collection)
+            shard.update(qe.UpdateOperation.upsert_points(batch))
+            self._wrote(collection, shard, len(batch))
+
+    def delete(self, collection: str, where: Where) -> None:
+        with self._lock:
+            shard = self._shard(collection)
+            shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where) or qe.Filter()))
+            self._wrote(collection, shard, 1)
+
+    def search(
+        self,
+        collection: str,
+        vector: Sequence[float],
+        limit: int,
+        where: Where | None = None,
+        with_vectors: bool = False,
+    ) -> list[Hit]:
+        query, flt = qe.Query.Nearest([float(x) for x in vector]), _filter(where)
+        # Once optimize() built HNSW, a filter too broad for the exact path walks the graph;
+        # ACORN keeps that walk from stranding (measured: recall@50 0.15 -> 0.83 at 50k points).
+        params = _ACORN if flt is not None else None
+
+        def fetch(n: int) -> list[qe.ScoredPoint]:
+            request = qe.QueryRequest(
+                limit=n, query=query, filter=flt, params=params, with_payload=True, with_vector=with_vectors
+            )
+            with self._lock:
+                return self._shard(collection).query(request)
+
+        ranked = best_first(fetch, limit, lambda h: h.score, lambda h: str(h.id))
+        return [Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector)) for h in ranked]
+
+    def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]:
+        with self._lock:
+            records = self._shard(collection).retrieve(list(ids), True, with_vectors)
+        found = {str(r.id): r for r in records}
+        wanted = (found.get(str(uuid.UUID(i))) for i in ids)
+        return [Point(str(r.id), dict(r.payload or {}), _vector(r.vector)) for r in wanted if r]
+
+    def scroll(
+        self, collection: str, where: Where | None = None, with_vectors: bool = False
+    ) -> Iterator[Point]:
+        offset: Any = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=_PAGE, filter=_filter(where), with_payload=True, with_vector=with_vectors
+            )
+            with self._lock:
+                records, offset = self._shard(collection).scroll(request)
+            yield from (Point(str(r.id), dict(r.payload or {}), _vector(r.vector)) for r in records)
+            if offset is None:
+                return
+
+    def count(self, collection: str, where: Where | None = None) -> int:
+        with self._lock:
+            return self._shard(collection).count(qe.CountRequest(exact=True, filter=_filter(where)))
+
+    def optimize(self, collection: str) -> bool:
+        """Merge segments and build HNSW. Blocks, and holds the GIL, for seconds per 10k points."""
+        with self._lock:
+            shard = self._shard(collection)
+            changed = shard.optimize()
+            shard.flush()
+            return changed
+
+    def close(self) -> None:
+        with self._lock:
+            for shard in self._shards.values():
+                shard.flush()
+                shard.close()
+            self._shards.clear()
+            self._dims.clear()

@@ -1,0 +1,102 @@
+"""How profiles and chunks are laid out in the store — the one place ingest (writer)
+and matcher (reader) agree on collection names, point ids and payload keys.
+
+Each entity has one ``profile`` point (vector = normalised mean of its chunk vectors,
+payload = the full profile) and one ``chunk`` point per window. Point ids are UUIDv5 of
+the entity id, so replaying a topic rewrites the same points instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from services.platform.store.port import CollectionSpec, Point, Where
+
+Kind = Literal["candidate", "job"]
+CANDIDATES = "candidates"
+JOBS = "jobs"
+ERASURES = "erasures"
+KEYWORD_FIELDS = ("entity_id", "doc", "status", "skills", "archetype")
+_NAMESPACE = uuid.UUID("6f1c3b7e-8f5d-4a9e-9d1b-0c2e7a4b5f60")
+
+
+@dataclass(frozen=True)
+class Collections:
+    candidates: str
+    jobs: str
+    # The erasure ledger: payload-only points (a constant 1-d vector, since both adapters
+    # need one), so it lives wherever the profiles live and works with either adapter.
+    erasures: str
+
+    @classmethod
+    def with_prefix(cls, prefix: str) -> Collections:
+        return cls(prefix + CANDIDATES, prefix + JOBS, prefix + ERASURES)
+
+    def specs(self, dim: int) -> list[CollectionSpec]:
+        profiles = [CollectionSpec(name, dim, KEYWORD_FIELDS) for name in (self.candidates, self.jobs)]
+        return [*profiles, CollectionSpec(self.erasures, 1, ("entity_id",))]
+
+
+def point_id(kind: Kind, entity_id: str, part: str = "profile") -> str:
+    return str(uuid.uuid5(_NAMESPACE, f"{kind}:{entity_id}:{part}"))
+
+
+def profile_point(
+    kind: Kind,
+    entity_id: str,
+    version: int,
+    vector: list[float],
+    profile: dict[str, Any],
+    skills: list[str],
+    archetype: str,
+    status: str = "open",
+    submitted_at: str | None = None,
+) -> Point:
+    """``submitted_at``: broker time of the record this profile came from (ISO 8601), so an
+    erasure can tell a profile submitted after it from one it must remove."""
+    payload = {
+        "entity_id": entity_id,
+        "doc": "profile",
+        "version": version,
+        "status": status,
+        "skills": sorted(skills),
+        "archetype": archetype,
+        "profile": profile,
+    }
+    if submitted_at is not None:
+        payload["submitted_at"] = submitted_at
+    return Point(point_id(kind, entity_id), payload, vector)
+
+
+def chunk_points(
+    kind: Kind, entity_id: str, version: int, chunks: list[str], vectors: list[list[float]]
+) -> list[Point]:
+    return [
+        Point(
+            point_id(kind, entity_id, f"chunk:{index}"),
+            {
+                "entity_id": entity_id,
+                "doc": "chunk",
+                "version": version,
+                "chunk_index": index,
+                "chars": len(text),
+            },
+            vector,
+        )
+        for index, (text, vector) in enumerate(zip(chunks, vectors, strict=True))
+    ]
+
+
+def entity(entity_id: str) -> Where:
+    return Where(must={"entity_id": entity_id})
+
+
+def stale_chunks(entity_id: str, version: int) -> Where:
+    """Chunks written for another version: the new version may have fewer windows."""
+    return Where(must={"entity_id": entity_id, "doc": "chunk"}, must_not={"version": version})
+
+
+PROFILES = Where(must={"doc": "profile"})
+OPEN_PROFILES = Where(must={"doc": "profile", "status": "open"})
