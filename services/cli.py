@@ -165,6 +165,11 @@ def run(
     if workers == 1:
         _run_service(service)
         return
+    if Settings().qdrant.url is None:
+        err.print(
+            "[red]--workers > 1 needs a Qdrant server (ROLEFIT_QDRANT__URL):[/] the embedded store is single-process"
+        )
+        raise typer.Exit(2)
     context = multiprocessing.get_context("spawn")
     processes = [
         context.Process(target=_run_service, args=(service, i), name=f"{service}-{i}") for i in range(workers)

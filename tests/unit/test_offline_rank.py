@@ -85,3 +85,10 @@ def test_cli_reports_bad_input_and_exits_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "jobs.jsonl:1" in result.output and "title" in result.output
+
+
+def test_several_workers_refuse_the_single_process_embedded_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ROLEFIT_QDRANT__URL", raising=False)
+    result = CliRunner().invoke(cli.app, ["run", "matcher", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "Qdrant server" in result.output
