@@ -18,6 +18,7 @@ from faststream.kafka.annotations import KafkaMessage
 from schemas.events import (
     CandidateIndexedV1,
     CandidateSubmittedV1,
+    JobClosedV1,
     JobPostedV1,
     MatchRequestedV1,
     ShortlistPublishedV1,
@@ -29,6 +30,7 @@ from services.platform.dead_letters import HEADER_PREFIX
 from services.platform.kafka import make_broker
 from services.platform.settings import KafkaSettings, QdrantSettings, Settings
 from services.platform.store.factory import open_store
+from services.platform.store.layout import point_id
 from services.platform.store.port import VectorStore
 from tests.fakes import HashingEmbedder
 
@@ -156,3 +158,16 @@ async def test_poison_goes_to_the_dead_letter_topic_with_provenance(
     assert headers[f"{HEADER_PREFIX}original-topic"] == wired.topics.candidate_submitted
     assert headers[f"{HEADER_PREFIX}error-class"] == error_class
     assert [e.candidate_id for e in wired.indexed] == ["cand-strong"]  # the next record still flows
+
+
+async def test_a_closed_job_is_no_longer_matched(wired: Wired) -> None:
+    async with TestKafkaBroker(wired.broker) as broker:
+        await broker.publish(ML_JOB, wired.topics.job_posted)
+        await broker.publish(JobClosedV1(job_id=ML_JOB.job_id), wired.topics.job_closed)
+        before = len(wired.shortlists)
+        await broker.publish(STRONG, wired.topics.candidate_submitted)
+        await broker.publish(MatchRequestedV1(job_id=ML_JOB.job_id), wired.topics.match_requested)
+
+    assert len(wired.shortlists) == before
+    stored = wired.store.retrieve("rolefit_jobs", [point_id("job", ML_JOB.job_id)])
+    assert stored and stored[0].payload["status"] == "closed"  # kept for audit, not deleted
