@@ -167,7 +167,8 @@ def run(
         return
     if Settings().qdrant.url is None:
         err.print(
-            "[red]--workers > 1 needs a Qdrant server (ROLEFIT_QDRANT__URL):[/] the embedded store is single-process"
+            "[red]--workers > 1 needs a Qdrant server (ROLEFIT_QDRANT__URL):[/] "
+            "the embedded store is single-process"
         )
         raise typer.Exit(2)
     context = multiprocessing.get_context("spawn")
