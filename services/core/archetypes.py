@@ -33,7 +33,7 @@ _CUES: dict[Archetype, list[tuple[str, float]]] = {
         (r"machine learning (?:models?|algorithms?|techniques?|methods?)", 0.4),
     ],
     A.ML_ENGINEER: [
-        (r"machine learning engineer\w*|ml engineer\w*", 2.5),
+        (r"(?:machine learning|ml|nlp|computer vision|deep learning) engineer\w*", 2.5),  # NLP/CV: rubric §1
         (r"pytorch|tensorflow|jax|keras", 1.4),
         (r"(?:model|network) training|train\w* (?:and|&) (?:tun|optimi[sz])\w*|hyper-?parameter\w*", 1.2),
         (r"deep learning|neural net\w*", 1.0),
@@ -67,7 +67,7 @@ _CUES: dict[Archetype, list[tuple[str, float]]] = {
         (r"databases?|data architecture|data flows?|scalable pipelines?|data sources", 0.5),
     ],
     A.DATA_ANALYST: [
-        (r"data analyst\w*|business intelligence|bi|business analyst", 2.0),
+        (r"data analyst\w*|business intelligence|(?<!power )bi|business analyst", 2.0),  # "Power BI": a tool
         (r"dashboards?|reporting(?! to)|reports?(?! to)", 1.0),  # not "reports to the director"
         (r"tableau|power ?bi|looker|qlik|excel|spreadsheets?", 1.0),
         (r"ad[- ]hoc", 0.8),
@@ -98,14 +98,37 @@ _SKILL_IDS = {  # taxonomy ids (v1) that point at one archetype
     A.SOFTWARE_ENGINEER: "java javascript typescript react angular nodejs dotnet",
 }
 _SKILLS = {skill: a for a, ids in _SKILL_IDS.items() for skill in ids.split()}
+# Cue words every office job uses. A job description reaching rolefit is a data role, where they tell
+# data roles apart; a résumé may be anyone's (HR, sales, SAP), so there they only back what specific
+# cues say: they count up to the specific score.
+_GENERIC = {
+    A.DATA_SCIENTIST: r"insights?|stakeholders?|business \w+|research|hypothes[ie]s|mathemati\w+|"
+    r"quantitative",
+    A.ML_ENGINEER: r"algorithms?|algorithm development|implement\w* \w+",
+    A.AI_ENGINEER: r"apis?|microservices?|endpoints?|scalab\w+|reliab\w+|observability|deploy\w*|"
+    r"in production|productioni[sz]\w*",
+    A.DATA_ANALYST: r"reporting|reports?|ad[- ]hoc|kpis?|metrics|trends?|data quality|accuracy|excel|"
+    r"spreadsheets?",
+}
 _OTHER_SCORE = 1.0  # what a text must beat to be called any archetype
 _TEMPERATURE = 1.0
 
 
-def cue_scores(text: str, skill_ids: Iterable[str] = ()) -> dict[Archetype, float]:
+def _cue_score(archetype: Archetype, text: str, resume: bool) -> float:
+    generic = re.compile(_GENERIC[archetype], re.I) if resume and archetype in _GENERIC else None
+    total = specific = 0.0
+    for pattern, weight in _PATTERNS[archetype]:
+        found = pattern.findall(text)
+        total += weight * math.log1p(len(found))
+        specific += weight * math.log1p(sum(1 for f in found if not (generic and generic.fullmatch(f))))
+    return min(total, 2 * specific)  # generic words at most match what the specific ones say
+
+
+def cue_scores(text: str, skill_ids: Iterable[str] = (), *, resume: bool = False) -> dict[Archetype, float]:
+    """Score per archetype; a `resume` gets generic office words discounted (see `_GENERIC`)."""
     scores = {a: 0.0 for a in Archetype}
-    for archetype, patterns in _PATTERNS.items():
-        scores[archetype] = sum(w * math.log1p(len(p.findall(text))) for p, w in patterns)
+    for archetype in _PATTERNS:
+        scores[archetype] = _cue_score(archetype, text, resume)
     # Skills speak loudest when the prose says little (a bare skills list); in a full description
     # they mostly repeat the cues already counted, and counting them again hurt accuracy.
     weight = 1 / (1 + sum(scores.values()))
@@ -116,8 +139,8 @@ def cue_scores(text: str, skill_ids: Iterable[str] = ()) -> dict[Archetype, floa
     return scores
 
 
-def classify_archetype(text: str, skill_ids: Iterable[str] = ()) -> ArchetypeGuess:
-    scores = cue_scores(text, skill_ids)
+def classify_archetype(text: str, skill_ids: Iterable[str] = (), *, resume: bool = False) -> ArchetypeGuess:
+    scores = cue_scores(text, skill_ids, resume=resume)
     top = max(scores.values())
     exp = {a: math.exp((s - top) / _TEMPERATURE) for a, s in scores.items()}
     total = sum(exp.values())

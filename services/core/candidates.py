@@ -26,7 +26,11 @@ _RANGE = re.compile(
     re.I,
 )
 _STATED = re.compile(r"(\d{1,2}(?:\.\d)?)\s*\+?\s*(?:years?|yrs?)\b[^.\n]{0,40}?\bexperience", re.I)
-_STATED_MONTHS = re.compile(r"\bexp(?:e)?rience\W{1,5}(\d{1,3})\s*months", re.I)
+_STATED_MONTHS = re.compile(r"\bexp(?:e)?rience\W{1,5}(\d{1,3})\s*months", re.I)  # a skills table: one skill
+_ROLE_MONTHS = re.compile(r"(?:[:;(]|\bfor)\s*(\d{1,3})\s*months?\b", re.I)  # "Consultant; 8 months"
+_OTHERS = re.compile(  # a title after these is someone else's: "under the guidance of X, Senior Engineer"
+    r"\b(?:guidance|supervision|direction|mentor\w*|report\w* to|led by|under)\W+(?:\w+\W+){0,4}$", re.I
+)
 _EXTRA_DEGREES = [  # spellings only trusted inside an EDUCATION section
     (Degree.MASTER, r"(?-i:MS|MSc|MA|ME|M\.?Tech|MCA|M\.E)"),
     (Degree.BACHELOR, r"(?-i:BS|BA|BE|B\.E|BCA|B\.?Com|B\.?Tech)"),
@@ -85,6 +89,9 @@ def experience_years(text: str, ranges: Iterable[SectionRange], today: date) -> 
             reach = max(reach, end)
         return round(merged / 12, 1)
     stated = [float(m.group(1)) for m in _STATED.finditer(text)]
+    # Roles follow one another, so their durations add up; one skill's time is only a floor.
+    roles = sum(int(m.group(1)) for m in _ROLE_MONTHS.finditer(text))
+    stated += [roles / 12] if roles else []
     stated += [int(m.group(1)) / 12 for m in _STATED_MONTHS.finditer(text)]
     stated = [y for y in stated if y <= 50]  # "a firm with 80 years' experience" is not the candidate's
     return round(max(stated), 1) if stated else None
@@ -107,8 +114,9 @@ def education(text: str, ranges: list[SectionRange]) -> tuple[Degree, str | None
 
 def seniority(text: str, years: float | None) -> Seniority | None:
     """A title on the résumé ("Senior Data Scientist") outranks a level guessed from years."""
-    words = [(m.group(1) or m.group(2)).lower().rstrip(".") for m in _LEVEL_TITLE.finditer(text)]
-    hinted = [_TITLE_LEVEL[w] for w in words]
+    titles = _LEVEL_TITLE.finditer(text)
+    own = [m for m in titles if not _OTHERS.search(text[max(m.start() - 60, 0) : m.start()])]
+    hinted = [_TITLE_LEVEL[(m.group(1) or m.group(2)).lower().rstrip(".")] for m in own]
     best = max(hinted, key=lambda s: s.rank, default=None)
     if best is not None and not (best is Seniority.INTERN and years is not None and years >= 1):
         return best  # an old internship says little about a career of several years
@@ -139,9 +147,10 @@ def build_candidate_profile(
     ids = [m.skill_id for m in skills]
     years = experience_years(text, ranges, today or date.today())
     degree, field, grad_year = education(text, ranges)
-    return CandidateProfile(
-        candidate_id=candidate_id, version=version, skills=skills,
-        archetype=classify_archetype(text, ids), seniority=seniority(text, years), years_experience=years,
+    prose = "\n".join(text[r.start : r.end] for r in ranges if r.section is not Section.SKILLS)
+    return CandidateProfile(  # the archetype from the prose: a skills list claims one (it counts via ids)
+        candidate_id=candidate_id, version=version, skills=skills, seniority=seniority(text, years),
+        archetype=classify_archetype(prose, ids, resume=True), years_experience=years,
         education=degree, education_field=field, graduation_year=grad_year,
         location=location or find_location(text), preferred_locations=list(preferred_locations),
         open_to_remote=open_to_remote, work_authorization=work_authorization(text),

@@ -16,11 +16,15 @@ from services.core.model import (
     CandidateProfile,
     JobProfile,
     Requirement,
+    Section,
+    Seniority,
     SkillMention,
 )
 
 NEUTRAL = 0.5  # value of a component whose candidate-side evidence is unknown
-LISTED_ONLY = 0.6  # a skill seen only in a bare skills list, never used in experience/projects
+LISTED_ONLY = 0.3  # a skill only under a skills heading, never used in experience/projects (rubric §2)
+UNPLACED = 0.6  # a skill in text without headings, where a list cannot be told from use
+BAND_TOP = Seniority.JUNIOR  # the most senior level an early-career role takes without a cap
 SkillIndex = Sequence[tuple[SkillMention, AbstractSet[str]]]  # each candidate skill with all it implies
 
 _A = Archetype
@@ -68,22 +72,40 @@ def _years_fit(asked: float, have: float | None) -> float:
     return max(0.75, 1.0 - 0.025 * excess) if excess > 0 else 1.0
 
 
-def _seniority_fit(gap: int | None) -> float:
-    """`gap` = candidate rank - job rank: under-levelled falls steeply, over-levelled only a little."""
-    if gap is None:
+def _seniority_fit(job: Seniority, cand: Seniority | None) -> float:
+    """Under-levelled falls steeply; over-levelled costs little, except on an early-career role."""
+    if cand is None:
         return NEUTRAL
-    if gap < 0:
-        return (0.0, 0.25, 0.6)[max(gap, -3) + 3]
-    return 1.0 if gap <= 1 else 0.85
+    if cand.rank < job.rank:
+        return (0.0, 0.25, 0.6)[max(cand.rank - job.rank, -3) + 3]
+    if job.rank <= BAND_TOP.rank:
+        # Rubric §3: a minimum is no ceiling, but a stated graduate or junior role is one (job_level
+        # never infers those levels from a bare "2+ years"). Its band reaches junior ("0-2 years").
+        return (1.0, 0.7, 0.3)[min(max(cand.rank - BAND_TOP.rank, 0), 2)]
+    return 1.0 if cand.rank - job.rank <= 1 else 0.85
 
 
 def level_fit(job: JobProfile, cand: CandidateProfile) -> float | None:
-    """Mean of the years fit and the seniority fit, over those the job states; None if neither."""
+    """Mean of the years fit and the seniority fit, over those the job states; None if neither.
+
+    Years and titles earned in another field say little about this role (a mechanical engineer's
+    ten years for a lead data scientist), so the value leaves NEUTRAL only as far as the
+    candidate fits the role's archetype."""
     parts = [_years_fit(job.min_years, cand.years_experience)] if job.min_years else []
     if job.seniority is not None:
-        gap = None if cand.seniority is None else cand.seniority.rank - job.seniority.rank
-        parts.append(_seniority_fit(gap))
-    return sum(parts) / len(parts) if parts else None
+        parts.append(_seniority_fit(job.seniority, cand.seniority))
+    if not parts:
+        return None
+    return NEUTRAL + archetype_fit(job.archetype, cand.archetype) * (sum(parts) / len(parts) - NEUTRAL)
+
+
+def skill_credit(m: SkillMention) -> float:
+    """How much one mention shows a skill: used (a thesis counts) > unplaced > merely listed."""
+    if m.in_context or Section.EDUCATION in m.sections:
+        return 1.0
+    # Only a skill under a skills heading and nowhere else is known to be merely listed; text
+    # without headings (common in scraped résumés) cannot tell a list from use.
+    return UNPLACED if Section.OTHER in m.sections else LISTED_ONLY
 
 
 def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Requirement], list[str]]:
@@ -95,8 +117,8 @@ def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Re
             missing.append(req.name)
             continue
         # Prefer evidence from real use, then the exact skill over one that merely implies it.
-        best = max(hits, key=lambda m: (m.in_context, m.skill_id == req.skill_id))
-        credit += 1.0 if best.in_context else LISTED_ONLY
+        best = max(hits, key=lambda m: (skill_credit(m), m.skill_id == req.skill_id))
+        credit += skill_credit(best)
         matched.append(req.model_copy(update={"evidence": best.evidence or best.name}))
     return (credit / len(reqs) if reqs else 1.0), matched, missing
 

@@ -22,13 +22,16 @@ _YEARS = re.compile(
     re.I,
 )
 # The vocabulary tables keep a packed layout (fmt: skip): one alternative a line would triple them.
-DEGREES = [  # "Scrum Master", "MS Excel" and "Jackson, MS" must not read as degrees
+DEGREES = [  # "Scrum Master", "MS Excel" and "Jackson, MS" must not read as degrees; common Spanish,
+    # Portuguese and Italian names count too ("Ingeniería en Computación", "Licenciatura", "Laurea")
     (Degree.PHD, r"ph\.?\s?d\b\.?|doctorate|doctoral"),
     (Degree.MASTER, r"master['’]?s\b|master of(?: science| arts| engineering)?|m\.s\.|m\.sc\.?|msc|"
-     r"m\.eng|mba|ms(?=\s+(?:in|degree|or)\b|/)|(?<=/)ms"),
+     r"m\.eng|mba|ms(?=\s+(?:in|degree|or)\b|/)|(?<=/)ms|m[aá]ster en|maestr[ií]a|mestrado|"
+     r"laurea magistrale"),
     (Degree.BACHELOR, r"bachelor['’]?s\b|bachelor of(?: science| arts| engineering| technology)?|b\.s\.|"
      r"b\.sc\.?|bsc|b\.a\.|b\.?tech|b\.e\.|undergraduate degree|bs(?=\s+(?:in|degree|or)\b|/)|(?<=/)bs|"
-     r"(?:4|four)[- ]year degree|college degree|university degree"),
+     r"(?:4|four)[- ]year degree|college degree|university degree|"
+     r"ingenier[ií]a en|ingeniero en|licenciatura|licenciado en|grado en|bacharelado|laurea(?! magistrale)"),
     (Degree.ASSOCIATE, r"associate['’]?s? degree"),
 ]  # fmt: skip
 _DEGREE_RE = [(d, cues(p)) for d, p in DEGREES]
@@ -72,6 +75,8 @@ _CLEARANCE = cues(
     "clearance (?:is )?required", "dod secret", "public trust", "polygraph",
     "(?:obtain|maintain|hold) (?:a |an )?(?:active )?clearance",
 )  # fmt: skip
+# A figure after these is part of a larger one: "3+ years in MLOps, including one year with ML".
+_PART_OF = re.compile(r"\b(?:including|incl\.|of which|of them)\s+(?:at least\s+|a minimum of\s+)?$", re.I)
 _LOCATION = re.compile(
     r"^[^\S\n]*(?:job |office |work )?location[^\S\n]*[:\-][^\S\n]*([^\n]{2,80})$", re.I | re.M
 )
@@ -96,6 +101,8 @@ def find_min_years(text: str, ranges: list[SectionRange]) -> float | None:
     bounds = (clause_bounds(text), sentence_bounds(text))
     found = []
     for m in _YEARS.finditer(text):
+        if _PART_OF.search(text[max(m.start() - 30, 0) : m.start()]):
+            continue
         n = int(m.group(1)) if m.group(1).isdigit() else _WORDS[m.group(1).lower()]
         section = section_at(ranges, m.start())
         stated = "experience" in m.group(0).lower() or m.group(2) or section in MUST_SECTIONS
@@ -124,7 +131,11 @@ def job_level(title: str, text: str, years: float | None) -> Seniority | None:
     for lv, p in _LEVEL_RE[:2]:  # in the body only unambiguous phrases: "senior" there is often about others
         if p.search(text):
             return lv
-    return level_from_years(years) if years is not None else None
+    # A bare minimum of one or two years welcomes juniors and up: it states no level, and reading
+    # "junior" into it would cap over-qualified people (components._seniority_fit) on no grounds.
+    if years is None or 1 <= years < 3:
+        return None
+    return level_from_years(years)
 
 
 def find_remote_policy(text: str) -> RemotePolicy | None:

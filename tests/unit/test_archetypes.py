@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.archetypes import main, split, weak_label
-from services.core.archetypes import classify_archetype
+from services.core.archetypes import classify_archetype, cue_scores
 from services.core.model import Archetype
 
 A = Archetype
@@ -64,12 +64,45 @@ def test_blended_text_has_two_high_scores() -> None:
     assert top_two[1] > 0.2
 
 
+# A sales manager's duties: only words every office job uses, none that names a data role.
+OFFICE = (
+    "Prepared weekly sales reports and monthly reporting packs for management; tracked KPIs, metrics and "
+    "trends in Excel spreadsheets; handled ad hoc requests and checked the accuracy of every report."
+)
+
+
+def test_generic_office_words_do_not_make_a_resume_a_data_analyst() -> None:
+    assert classify_archetype(OFFICE, resume=True).archetype is Archetype.OTHER
+    # In a posting (always a data role here) the same words still tell the data roles apart.
+    assert classify_archetype(OFFICE).archetype is Archetype.DATA_ANALYST
+
+
+def test_generic_words_still_back_the_specific_evidence_of_a_resume() -> None:
+    specific = "Data analyst: built Tableau dashboards for the sales team."
+    assert classify_archetype(OFFICE + " " + specific, resume=True).archetype is Archetype.DATA_ANALYST
+    backed, alone = (cue_scores(t, resume=True)[A.DATA_ANALYST] for t in (OFFICE + " " + specific, specific))
+    assert backed > alone
+
+
+def test_power_bi_is_a_tool_not_a_business_intelligence_title() -> None:
+    assert cue_scores("Power BI")[A.DATA_ANALYST] == cue_scores("Tableau")[A.DATA_ANALYST]
+
+
+@pytest.mark.parametrize("title", ["NLP Engineer", "Computer Vision Engineer", "Deep Learning Engineer"])
+def test_specialised_ml_engineers_are_ml_engineers(title: str) -> None:
+    assert classify_archetype(f"We are hiring an {title} to build our models.").archetype is A.ML_ENGINEER
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=1500), st.lists(st.sampled_from(["pytorch", "tableau", "spark", "mlops", "x"])))
 def test_guess_is_always_the_top_score(text: str, skills: list[str]) -> None:
-    guess = classify_archetype(text, skills)
-    assert 0 <= guess.confidence <= 1
-    assert guess.scores[guess.archetype.value] == max(guess.scores.values())
+    for resume in (False, True):
+        guess = classify_archetype(text, skills, resume=resume)
+        assert 0 <= guess.confidence <= 1
+        assert guess.scores[guess.archetype.value] == max(guess.scores.values())
+    # Discounting generic words can only lower a résumé's cue scores, never raise them.
+    job, cv = cue_scores(text, skills), cue_scores(text, skills, resume=True)
+    assert all(cv[a] <= job[a] + 1e-9 for a in Archetype if a is not Archetype.OTHER)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.core.candidates import build_candidate_profile, experience_years
-from services.core.model import Archetype, Degree, Section, Seniority
+from services.core.model import Archetype, CandidateProfile, Degree, Section, Seniority
 from services.core.sections import SectionRange
 from services.core.taxonomy import Taxonomy
 
@@ -71,6 +71,32 @@ def test_ranges_outside_experience_do_not_count_and_statements_are_the_fallback(
     assert build_candidate_profile("c", "Python\n", taxonomy=TAXONOMY, today=TODAY).years_experience is None
 
 
+def profile(text: str) -> CandidateProfile:
+    return build_candidate_profile("c", text, taxonomy=TAXONOMY, today=TODAY)
+
+
+def test_role_durations_add_up_and_beat_one_skill_in_a_skills_table() -> None:
+    text = (
+        "Skill Details Python- Exprience - 6 months SQL- Exprience - 6 months Company Details "
+        "Consultant: 8 months. Built pricing models. Database Developer; 19 months. Tuned queries."
+    )
+    assert profile(text).years_experience == 2.2  # 27 months of roles, not one skill's 6
+
+
+def test_the_archetype_is_read_from_the_prose_not_from_a_skills_list() -> None:
+    text = (
+        "EXPERIENCE\nData Analyst, Acme | 2019 - Present\n"
+        "- Built Tableau dashboards and weekly KPI reporting.\n\n"
+        "SKILLS\nPyTorch, TensorFlow, Keras, deep learning, neural networks, computer vision, NLP, GPUs"
+    )
+    assert profile(text).archetype.archetype is Archetype.DATA_ANALYST
+
+
+def test_generic_office_words_do_not_make_a_data_analyst() -> None:
+    text = "EXPERIENCE\nSales Manager | 2015 - Present\n- Prepared weekly reports on KPIs and trends in Excel"
+    assert profile(text).archetype.archetype is Archetype.OTHER
+
+
 def test_full_profile() -> None:
     p = build_candidate_profile("c1", RESUME, taxonomy=TAXONOMY, version=3, today=TODAY)
     assert p.years_experience == 8.5  # Jan 2016 – Jun 2024 with the overlaps merged
@@ -100,6 +126,9 @@ def test_explicit_arguments_win() -> None:
         ("EDUCATION\nMCA from Pune University, 2016", Degree.MASTER, None),
         ("EDUCATION\nMaster of Science in Data Science", Degree.MASTER, "Data Science"),
         ("SKILLS\nMS Excel, Scrum Master", Degree.NONE, None),
+        ("EDUCATION\nIngeniería en Computación, Universidad de Buenos Aires", Degree.BACHELOR, "Computación"),
+        ("EDUCATION\nLicenciatura em Engenharia Informática, Universidade do Porto", Degree.BACHELOR, None),
+        ("EDUCATION\nLaurea magistrale in Informatica, 2019", Degree.MASTER, "Informatica"),
     ],
 )
 def test_education(education: str, degree: Degree, field: str | None) -> None:
@@ -115,6 +144,8 @@ def test_education(education: str, degree: Degree, field: str | None) -> None:
         ("EXPERIENCE\nPrincipal ML Engineer | 2010 - Present\nJunior Developer | 2008-2010", Seniority.STAFF),
         ("EXPERIENCE\nAcme | 2020 - Present", Seniority.MID),  # 4.5 years, no title word
         ("EDUCATION\nBSc 2024. Recent graduate looking for a first role.", Seniority.NEW_GRAD),
+        ("Trained for 4 weeks under the guidance of Mr. Rao, Senior Engineer.", None),  # his title, not hers
+        ("EXPERIENCE\nData Analyst | 2022 - Present, reporting to the Lead Data Scientist", Seniority.JUNIOR),
         ("Python", None),
     ],
 )

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.core.conditions import find_min_years, job_level
 from services.core.model import (
     Archetype,
     ArchetypeGuess,
@@ -26,6 +27,7 @@ from services.core.model import (
     Span,
 )
 from services.core.scoring import COMPONENTS, MatchResult, SkillGraph, Weights, rank, rank_jobs, score_match
+from services.core.sections import split_sections
 
 PARENTS = {
     "pytorch": {"deep-learning"}, "jax": {"deep-learning"}, "deep-learning": {"machine-learning"},
@@ -219,12 +221,76 @@ def test_impact_weighs_more_when_the_job_asks() -> None:
 
 
 def test_level_under_qualified_progressive_over_qualified_mild() -> None:
-    fit = [score(job(min_years=6, seniority=None), cand(years_experience=y)).components["level"]
-           for y in (6, 5, 4, 3, 2)]
+    def level(asked: float, have: float) -> float:
+        # A certain archetype fit, so that level is not pulled towards neutral.
+        sure = cand(archetype=guess(Archetype.ML_ENGINEER, 1.0), years_experience=have)
+        return score(job(min_years=asked, seniority=None), sure).components["level"]
+
+    fit = [level(6, y) for y in (6, 5, 4, 3, 2)]
     drops = [a - b for a, b in itertools.pairwise(fit)]
     assert fit[0] == 1.0 and all(d > 0 for d in drops) and drops == sorted(drops)
-    veteran = score(job(min_years=2, seniority=None), cand(years_experience=30)).components["level"]
-    assert 0.7 <= veteran < 1.0
+    assert 0.7 <= level(2, 30) < 1.0
+
+
+def seniority_fit(wanted: Seniority, have: Seniority) -> float:
+    c = cand(archetype=guess(Archetype.ML_ENGINEER, 1.0), seniority=have)
+    return score(job(min_years=None, seniority=wanted), c).components["level"]
+
+
+def test_a_stated_early_career_role_caps_the_over_qualified() -> None:
+    # Rubric §3: the band of a graduate role reaches junior; one level past it caps, two cap more.
+    levels = (Seniority.NEW_GRAD, Seniority.JUNIOR, Seniority.MID, Seniority.SENIOR, Seniority.STAFF)
+    assert [seniority_fit(Seniority.NEW_GRAD, s) for s in levels] == [1.0, 1.0, 0.7, 0.3, 0.3]
+    assert seniority_fit(Seniority.JUNIOR, Seniority.SENIOR) == 0.3
+    # A minimum is no ceiling: the same people fit a mid-level role.
+    assert seniority_fit(Seniority.MID, Seniority.SENIOR) == 1.0
+    assert seniority_fit(Seniority.MID, Seniority.STAFF) == 0.85
+
+
+def test_an_equally_skilled_new_grad_outranks_a_senior_on_a_graduate_role() -> None:
+    skills = [mention("python"), mention("pytorch")]
+    new_grad = cand(skills=skills, seniority=Seniority.NEW_GRAD, years_experience=0.5)
+    senior = cand(skills=skills, seniority=Seniority.SENIOR, years_experience=8)
+    graduate, mid = (job(min_years=None, seniority=s) for s in (Seniority.NEW_GRAD, Seniority.MID))
+    # Even when the senior's résumé reads a little closer to the posting (semantic 0.6 against 0.5).
+    assert score(graduate, new_grad, 0.5).score > score(graduate, senior, 0.6).score
+    assert score(mid, senior, 0.5).score > score(mid, new_grad, 0.6).score
+
+
+def test_level_counts_only_as_far_as_the_candidate_fits_the_role() -> None:
+    lead_ds = job(archetype=guess(Archetype.DATA_SCIENTIST), min_years=8, seniority=Seniority.STAFF)
+    veteran: dict[str, Any] = {"years_experience": 12, "seniority": Seniority.STAFF}
+    data_scientist = cand(archetype=guess(Archetype.DATA_SCIENTIST, 1.0), **veteran)
+    mechanical = cand(archetype=guess(Archetype.OTHER, 1.0), **veteran)
+    assert score(lead_ds, data_scientist).components["level"] == 1.0
+    assert score(lead_ds, mechanical).components["level"] == pytest.approx(0.5)  # years in another field
+    novice = cand(archetype=guess(Archetype.OTHER, 1.0), years_experience=1, seniority=Seniority.JUNIOR)
+    assert score(lead_ds, novice).components["level"] == pytest.approx(0.5)  # ...neither help nor hurt
+
+
+@pytest.mark.parametrize(
+    ("years", "level"),
+    [(0.0, Seniority.NEW_GRAD), (1.0, None), (2.0, None), (3.0, Seniority.MID), (6.0, Seniority.SENIOR)],
+)
+def test_a_bare_minimum_of_one_or_two_years_names_no_level(years: float, level: Seniority | None) -> None:
+    assert job_level("Data Scientist", "Requirements: SQL.", years) is level
+    assert job_level("Junior Data Scientist", "", years) is Seniority.JUNIOR  # a stated level still counts
+
+
+def test_a_years_figure_inside_a_larger_one_is_not_the_minimum() -> None:
+    nested = "Requirements\n- 3+ years in MLOps or DevOps, including at least one year supporting ML models."
+    assert find_min_years(nested, split_sections(nested)) == 3
+    two = "Requirements\n- 3+ years of experience with Python.\n- 1+ year of experience with Spark."
+    assert find_min_years(two, split_sections(two)) == 1  # two separate asks: still the lenient one
+
+
+def test_a_skill_shown_in_use_beats_unplaced_text_which_beats_a_skills_list() -> None:
+    def must(section: Section) -> float:
+        m = mention("pytorch").model_copy(update={"sections": [section]})
+        return score(job(must_have=[req("pytorch")]), cand(skills=[m])).components["must_have"]
+
+    assert must(Section.EXPERIENCE) == must(Section.EDUCATION) == 1.0  # a thesis shows use too
+    assert 1.0 > must(Section.OTHER) > must(Section.SKILLS) > 0  # no headings: a list cannot be told from use
 
 
 def test_semantic_mapping_monotone_and_clamped() -> None:

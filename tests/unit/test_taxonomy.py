@@ -177,8 +177,12 @@ def test_get() -> None:
         ("kubeflow", {"kubernetes", "mlops"}),
         ("pgvector", {"vector-databases", "postgresql", "sql"}),
         ("data-drift", {"model-monitoring", "mlops"}),
+        ("logistic-regression", {"regression-analysis", "statistics"}),  # a GLM
+        ("sentiment-analysis", {"text-classification", "nlp"}),  # a text-classification task
+        ("knn", {"supervised-learning"}), ("naive-bayes", {"supervised-learning"}),
+        ("nvidia-jetson", {"edge-ai"}), ("r-markdown", {"r-lang"}), ("nagios", {"observability"}),
     ],
-)
+)  # fmt: skip
 def test_ancestors(skill_id: str, implied: set[str]) -> None:
     assert implied <= TAX.ancestors(skill_id)
 
@@ -249,6 +253,12 @@ def test_resolve_unknown(name: str) -> None:
         ("Weights & Biases, W&B", {"wandb"}),
         ("GO, EXCEL, SQL", {"go-lang", "excel", "sql"}),
         ("AI-driven apps on an AI Platform and AI in retail", {"artificial-intelligence"}),
+        ("Own the weekly KPI dashboards in Power BI", {"reporting", "data-visualization", "power-bi"}),
+        ("Fitted survival models in R (brms), reports in R Markdown",
+         {"survival-analysis", "r-lang", "brms", "r-markdown"}),
+        ("regression, SVM, Naive Bayes, KNN", {"support-vector-machines", "naive-bayes", "knn"}),
+        ("YOLO on NVIDIA Jetson devices; alerts in Nagios", {"object-detection", "nvidia-jetson", "nagios"}),
+        ("a headline-sentiment classifier", {"sentiment-analysis"}),
     ],
 )  # fmt: skip
 def test_extract_finds(text: str, expected: set[str]) -> None:
@@ -279,6 +289,8 @@ def test_extract_finds(text: str, expected: set[str]) -> None:
         ("the rest of the team", "rest-api"),
         ("machine\n\nlearning", "machine-learning"),
         ("machine • learning", "machine-learning"),
+        ("ran the regression tests and the regression suite", "regression-analysis"),  # QA, not statistics
+        ("approximate nearest neighbours search in a vector store", "knn"),
     ],
 )
 def test_extract_rejects(text: str, absent: str) -> None:
