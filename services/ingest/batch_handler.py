@@ -20,17 +20,21 @@ from typing import Any
 import anyio
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
+from faststream.kafka.message import KafkaMessage as OneMessage
+from faststream.kafka.parser import AioKafkaParser
+from faststream.message import StreamMessage, decode_message
 
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1
 from schemas.topics import Topics, dead_letter_topic
 from services.ingest.batching import BatchIndexer
+from services.ingest.usecases import Ingest
 from services.platform.dead_letters import POISON, provenance_headers
 from services.platform.messaging import in_thread, key, per_handler_group, record_time
 from services.platform.observability import document_kind, metrics
-from services.platform.settings import IngestSettings, RetrySettings
+from services.platform.settings import IngestSettings, RetrySettings, Settings
 
 log = logging.getLogger("rolefit.ingest.batch")
+_ONE = AioKafkaParser(msg_class=OneMessage, regex=None)
 
 
 async def _values(msg: StreamMessage[Any]) -> list[bytes]:
@@ -47,6 +51,14 @@ def _kind(event: CandidateSubmittedV1) -> str:
     return document_kind(event.resume_file.filename if event.resume_file else None)
 
 
+def batched_candidates(
+    broker: KafkaBroker, topics: Topics, ingest: Ingest, consumer: dict[str, Any], settings: Settings
+) -> KafkaRouter:
+    """The batched subscriber as wired in production: one thread per record of a batch at most."""
+    indexer = BatchIndexer(ingest, settings.ingest.batch_max_records, POISON)
+    return candidate_batch_router(broker, topics, indexer, consumer, settings.ingest, settings.retry)
+
+
 def candidate_batch_router(
     broker: KafkaBroker,
     topics: Topics,
@@ -58,7 +70,15 @@ def candidate_batch_router(
     router = KafkaRouter()
     indexed_out = router.publisher(topics.candidate_indexed, schema=CandidateIndexedV1)
 
+    # Dead letters published for a batch that is later rewound: its redelivery must not publish
+    # them again (one dead letter per record). Cleared once a batch is committed.
+    lettered: set[tuple[Any, ...]] = set()
+
     async def dead_letter(record: Any, exc: BaseException) -> None:
+        # Offsets identify a record; key and value too where offsets are not real (TestKafkaBroker).
+        where = (record.topic, record.partition, record.offset, record.key, hash(record.value))
+        if where in lettered:
+            return
         await broker.publish(
             record.value,
             topic=dead_letter_topic(record.topic),
@@ -69,6 +89,7 @@ def candidate_batch_router(
             "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, type(exc).__name__
         )
         metrics.dead_letter(record.topic, type(exc).__name__)
+        lettered.add(where)
 
     @router.subscriber(
         topics.candidate_submitted,
@@ -82,9 +103,12 @@ def candidate_batch_router(
         """Index new or updated résumés, a batch at a time."""
         try:
             pending: list[tuple[Any, CandidateSubmittedV1]] = []
-            for record, value in zip(_records(msg), values, strict=True):
+            for record in _records(msg):
                 try:
-                    pending.append((record, CandidateSubmittedV1.model_validate_json(value)))
+                    # Decoded as FastStream decodes one record (by its content-type): the same
+                    # error classes as one at a time.
+                    decoded = decode_message(await _ONE.parse_message(record))
+                    pending.append((record, CandidateSubmittedV1.model_validate(decoded)))
                 except POISON as exc:
                     await dead_letter(record, exc)
             wait = retry.initial_wait_s
@@ -95,7 +119,8 @@ def candidate_batch_router(
                 failed = []
                 for (record, event), outcome in zip(pending, outcomes, strict=True):
                     if outcome.error is None:
-                        metrics.document("candidate", _kind(event), "stale" if not outcome.indexed else "indexed")
+                        done = "indexed" if outcome.indexed is not None else "stale"
+                        metrics.document("candidate", _kind(event), done)
                         if outcome.indexed is not None:
                             await indexed_out.publish(outcome.indexed, key=key(event.candidate_id))
                     elif isinstance(outcome.error, POISON):
@@ -105,6 +130,7 @@ def candidate_batch_router(
                         failed.append((record, event, outcome.error))
                 if not failed:
                     await msg.ack()
+                    lettered.clear()
                     return
                 pending = [(record, event) for record, event, _ in failed]
                 if attempt < retry.attempts:

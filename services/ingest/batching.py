@@ -164,4 +164,3 @@ class BatchIndexer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
-

@@ -7,7 +7,6 @@ its windows, so the whole document counts.
 
 from __future__ import annotations
 
-import copy
 import os
 import threading
 from collections.abc import Sequence
@@ -74,11 +73,6 @@ class SentenceTransformerEmbedder:
             min(settings.max_tokens, self._model.max_seq_length or settings.max_tokens) - 2
         )  # [CLS] and [SEP]
         self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
-        # chunk() runs in many threads at once (batched ingest). A Rust tokenizer whose truncation
-        # setting flips between calls raises "Already borrowed" under that, and embed() sets
-        # truncation: so chunking has its own copy, settled once here and never changed after.
-        self._chunker = copy.deepcopy(self._model.tokenizer)
-        self.chunk("warm up")
         self.name = model_name(settings)
         self.dim = int(self._model.get_embedding_dimension() or 0)
 
@@ -86,7 +80,7 @@ class SentenceTransformerEmbedder:
         text = text.strip()
         if not text:
             return []
-        offsets = self._chunker(
+        offsets = self._model.tokenizer(
             text, return_offsets_mapping=True, add_special_tokens=False, verbose=False
         )["offset_mapping"]
         if len(offsets) <= self._window:

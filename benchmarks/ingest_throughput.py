@@ -1,0 +1,180 @@
+"""Ingest end to end over the real (Tansu) broker against raw encoding of the very same chunks.
+
+    python -m benchmarks.ingest_throughput [--resumes 200] [--modes batched,per-record]
+        [--batch-max-records 32] [--partitions 6] [--backend torch] [--precision fp32] [--out PATH]
+
+End to end: N synthetic résumés (``benchmarks.perf.synthetic_resumes``: the bundled samples, varied)
+are published to ``candidate.submitted``; the clock stops when the last one is durable in the
+store (profile points counted). Only the ingest service runs. A warm-up résumé goes first so the
+consumer group has joined and the model has run once before timing starts.
+Raw: one ``embedder.embed`` call over every chunk ingest embedded (recorded on an untimed first
+run), same embedder, before and after each timed end-to-end run; each run's ratio is against the
+mean of the raw passes either side of it (the box is shared). Target: e2e ≥ 0.9× raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks.perf import RESULTS, command, machine, synthetic_resumes, write_report
+from schemas.events import CandidateSubmittedV1
+from schemas.topics import Topics
+from services.ingest.app import attach_ingest, build_ingest
+from services.platform.embedder import Embedder, SentenceTransformerEmbedder, Vectors
+from services.platform.kafka import create_topics, make_broker
+from services.platform.local_broker import LocalBroker
+from services.platform.messaging import key
+from services.platform.settings import ModelSettings, Settings
+from services.platform.store import layout
+from services.platform.store.factory import open_store
+
+OUT = RESULTS / "ingest_throughput.json"
+
+
+class Recording:
+    """The ``Embedder`` port, remembering what it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.texts: list[str] = []
+        self.calls: list[int] = []
+
+    def chunk(self, text: str) -> list[str]:
+        return self.inner.chunk(text)
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.texts.extend(texts)
+        self.calls.append(len(texts))
+        return self.inner.embed(texts)
+
+
+def local_settings(bootstrap: str, folder: Path, mode: str, args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    settings.kafka.bootstrap_servers = bootstrap
+    settings.kafka.enable_idempotence = False  # Tansu rejects aiokafka's InitProducerId v0
+    settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
+    settings.kafka.topic_prefix = f"bench-{mode}."
+    settings.qdrant.url, settings.qdrant.path = None, folder / mode
+    settings.ingest.batch_max_records = args.batch_max_records if mode.startswith("batched") else 1
+    return settings
+
+
+async def until_indexed(store: Any, collection: str, want: int, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while store.count(collection, layout.PROFILES) < want:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{store.count(collection, layout.PROFILES)}/{want} indexed in {timeout_s} s")
+        await asyncio.sleep(0.05)
+
+
+async def end_to_end(
+    local: LocalBroker, folder: Path, mode: str, embedder: Embedder, resumes: list[CandidateSubmittedV1],
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any], list[str]]:  # fmt: skip
+    settings = local_settings(local.bootstrap, folder, mode, args)
+    topics = Topics(settings.kafka.topic_prefix)
+    await create_topics(settings.kafka, topics.all(), args.partitions)
+    store = open_store(settings.qdrant)
+    recording = Recording(embedder)
+    ingest = build_ingest(settings, store, recording)
+    broker = make_broker(settings.kafka, logger=None)  # no access log line per message
+    attach_ingest(broker, settings, ingest)
+    collection = ingest.collections.candidates
+    try:
+        async with broker:
+            await broker.start()
+            warm = resumes[0].model_copy(update={"candidate_id": "warm-up"})
+            await broker.publish(warm, topics.candidate_submitted, key=key("warm-up"))
+            await until_indexed(store, collection, 1, 120)
+            recording.texts.clear()
+            recording.calls.clear()
+            started = time.perf_counter()
+            for resume in resumes:
+                await broker.publish(resume, topics.candidate_submitted, key=key(resume.candidate_id))
+            await until_indexed(store, collection, len(resumes) + 1, args.timeout)
+            seconds = time.perf_counter() - started
+    finally:
+        store.close()
+    row = {
+        "mode": mode,
+        "seconds": round(seconds, 2),
+        "texts_per_s": round(len(resumes) / seconds, 2),
+        "chunks_per_s": round(len(recording.texts) / seconds, 2),
+        "chunks": len(recording.texts),
+        "embed_calls": len(recording.calls),
+        "mean_chunks_per_embed_call": round(len(recording.texts) / max(1, len(recording.calls)), 1),
+    }
+    return row, list(recording.texts)
+
+
+def raw(embedder: Embedder, chunks: list[str], resumes: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    embedder.embed(chunks)
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "chunks_per_s": round(len(chunks) / seconds, 2),
+            "texts_per_s": round(resumes / seconds, 2)}  # fmt: skip
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """raw, e2e, raw, e2e, raw: each end-to-end run is compared with the raw passes either side of
+    it, so a change in the box's load between runs does not become a ratio."""
+    embedder = SentenceTransformerEmbedder(ModelSettings(backend=args.backend, precision=args.precision))
+    resumes = synthetic_resumes(args.resumes, args.seed)
+    rows: list[dict[str, Any]] = []
+    raws: list[dict[str, Any]] = []
+    chunks: list[str] | None = None
+    with LocalBroker() as local, tempfile.TemporaryDirectory(prefix="bench-ingest-") as folder:
+        for mode in args.modes.split(","):
+            row, recorded = await end_to_end(local, Path(folder), mode, embedder, resumes, args)
+            if chunks is None:  # the raw passes need the chunks: learn them from the first run
+                chunks = recorded
+                raws.append(raw(embedder, chunks, len(resumes)))
+                row, _ = await end_to_end(local, Path(folder), f"{mode}-timed", embedder, resumes, args)
+                row["mode"] = mode
+            rows.append(row)
+            raws.append(raw(embedder, chunks, len(resumes)))
+    for i, row in enumerate(rows):
+        around = (raws[i]["chunks_per_s"] + raws[i + 1]["chunks_per_s"]) / 2
+        row["raw_chunks_per_s_around"] = round(around, 2)
+        row["ratio_vs_raw"] = round(row["chunks_per_s"] / around, 3)
+    return {"raw": raws, "end_to_end": rows, "model": embedder.name}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--resumes", type=int, default=200)
+    ap.add_argument("--modes", default="batched,per-record", help="batched and/or per-record")
+    ap.add_argument("--batch-max-records", type=int, default=32)
+    ap.add_argument("--partitions", type=int, default=6)
+    ap.add_argument("--backend", default="torch", choices=["torch", "onnx", "openvino"])
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "int8"])
+    ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    load = os.getloadavg()[0]
+    result = asyncio.run(run(args))
+    print(f"model {result['model']}, {args.resumes} résumés, {result['end_to_end'][0]['chunks']} chunks")
+    print(f"{'run':<14}{'seconds':>9}{'résumés/s':>11}{'chunks/s':>10}{'×raw':>7}{'chunks/call':>13}")
+    for r in result["raw"]:
+        print(f"{'raw encode':<14}{r['seconds']:>9.1f}{r['texts_per_s']:>11.2f}{r['chunks_per_s']:>10.2f}")
+    for r in result["end_to_end"]:
+        rates = f"{r['seconds']:>9.1f}{r['texts_per_s']:>11.2f}{r['chunks_per_s']:>10.2f}"
+        per_call = r["mean_chunks_per_embed_call"]
+        print(f"{'e2e ' + r['mode']:<14}{rates}{r['ratio_vs_raw']:>7.3f}{per_call:>13.1f}")
+    write_report(args.out, {"command": command("ingest_throughput", argv), "machine": machine(load),
+                            "params": {k: str(v) for k, v in vars(args).items()}, **result,
+                            "notes": ["ingest only (no matcher)", "raw = one embed call over the same "
+                                      "chunks; each e2e run is compared with the raw passes either side "
+                                      "of it"]})  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

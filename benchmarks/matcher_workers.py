@@ -1,0 +1,173 @@
+"""Matcher throughput with 1 and with 2 worker processes, same workload, over the real broker.
+
+    python -m benchmarks.matcher_workers [--candidates 10000] [--jobs 50] [--requests 300] [--partitions 6]
+
+Workload: ``--requests`` ``match.requested`` events, spread evenly over the partitions, against a
+store of synthetic candidates (``benchmarks.store_fixture``: real sample profiles, random vectors).
+Each worker is a separate process running the matcher's real handlers in one consumer group.
+The embedded store is single-process, so each worker gets its OWN COPY of the Edge folder: valid
+because the matcher only reads the store (in production, point them at a Qdrant server instead).
+Clock: first request published → last shortlist received, after a warm-up in which every worker
+has handled requests (group joined, partitions split). Target: 2 workers ≥ 1.7x one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.perf import RESULTS, command, machine, write_report
+from benchmarks.store_fixture import bench_settings, build
+from schemas.events import MatchRequestedV1, ShortlistPublishedV1
+from schemas.topics import Topics
+from services.matcher.app import attach_matcher, build_matcher
+from services.platform.kafka import create_topics, make_broker
+from services.platform.local_broker import LocalBroker
+from services.platform.settings import Settings
+from services.platform.store.factory import open_store
+
+OUT = RESULTS / "matcher_workers.json"
+
+
+def kafka(settings: Settings, bootstrap: str, prefix: str) -> Settings:
+    settings.kafka.bootstrap_servers, settings.kafka.enable_idempotence = bootstrap, False
+    settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
+    settings.kafka.topic_prefix = prefix
+    return settings
+
+
+def worker(folder: str, bootstrap: str, prefix: str, handled: Any, stop: Any) -> None:
+    """One matcher process: its own store copy, the real handlers, a shared counter."""
+    settings = kafka(bench_settings(Path(folder)), bootstrap, prefix)
+    store = open_store(settings.qdrant)
+    matcher = build_matcher(settings, store)
+    shortlist = matcher.shortlist
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        with handled.get_lock():
+            handled.value += 1
+        return shortlist(*args, **kwargs)
+
+    object.__setattr__(matcher, "shortlist", counted)
+
+    async def serve() -> None:
+        broker = make_broker(settings.kafka, logger=None)  # no access log line per message
+        attach_matcher(broker, settings, matcher)
+        async with broker:
+            await broker.start()
+            while not stop.is_set():
+                await asyncio.sleep(0.1)
+
+    asyncio.run(serve())
+    store.close()
+
+
+async def drive(
+    settings: Settings, job_ids: list[str], counters: list[Any], args: argparse.Namespace
+) -> float:
+    """Warm up until every worker has work, then time ``--requests`` requests end to end."""
+    topics = Topics(settings.kafka.topic_prefix)
+    broker = make_broker(settings.kafka, logger=None)
+    arrived = asyncio.Event()
+    seen = [0]
+
+    @broker.subscriber(topics.shortlist_published, group_id="bench-observer", auto_offset_reset="latest")
+    async def observe(shortlist: ShortlistPublishedV1) -> None:
+        seen[0] += 1
+        if seen[0] >= want[0]:
+            arrived.set()
+
+    async def burst(n: int) -> None:
+        arrived.clear()
+        want[0] = seen[0] + n
+        for i in range(n):
+            request = MatchRequestedV1(job_id=job_ids[i % len(job_ids)])
+            await broker.publish(request, topics.match_requested, partition=i % args.partitions)
+        await asyncio.wait_for(arrived.wait(), args.timeout)
+
+    want = [1]
+    async with broker:
+        await broker.start()
+        deadline = time.monotonic() + args.timeout
+        while True:  # every worker must handle requests twice in a row: the group is stable
+            before = [c.value for c in counters]
+            await burst(2 * args.partitions)
+            if all(c.value > b for c, b in zip(counters, before, strict=True)) and min(before) > 0:
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("workers did not all get partitions")
+        started = time.perf_counter()
+        await burst(args.requests)
+        return time.perf_counter() - started
+
+
+def run(
+    workers: int, store: Path, local: LocalBroker, job_ids: list[str], args: argparse.Namespace
+) -> dict[str, Any]:
+    ctx = multiprocessing.get_context("spawn")
+    prefix = f"bench-w{workers}."
+    settings = kafka(bench_settings(store), local.bootstrap, prefix)
+    asyncio.run(create_topics(settings.kafka, Topics(prefix).all(), args.partitions))
+    stop = ctx.Event()
+    counters = [ctx.Value("i", 0) for _ in range(workers)]
+    copies = [store] + [store.with_name(f"{store.name}-copy{i}") for i in range(1, workers)]
+    for copy in copies[1:]:
+        shutil.copytree(store, copy, dirs_exist_ok=True)
+    procs = [
+        ctx.Process(target=worker, args=(str(f), local.bootstrap, prefix, c, stop))
+        for f, c in zip(copies, counters, strict=True)
+    ]
+    for p in procs:
+        p.start()
+    try:
+        start_counts = None
+        seconds = asyncio.run(drive(settings, job_ids, counters, args))
+        start_counts = [c.value for c in counters]
+    finally:
+        stop.set()
+        for p in procs:
+            p.join(30)
+    return {
+        "workers": workers,
+        "requests": args.requests,
+        "seconds": round(seconds, 2),
+        "shortlists_per_s": round(args.requests / seconds, 2),
+        "handled_per_worker_total": start_counts,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    ap.add_argument("--candidates", type=int, default=10_000)
+    ap.add_argument("--jobs", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--partitions", type=int, default=6)
+    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--timeout", type=float, default=300.0)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="bench-workers-") as work, LocalBroker() as local:
+        folder = Path(work) / "store"
+        _, store, job_ids = build(folder, args.candidates, args.jobs)
+        store.close()
+        rows = [run(int(n), folder, local, job_ids, args) for n in args.workers.split(",")]
+    base = rows[0]["shortlists_per_s"]
+    for row in rows:
+        row["speedup"] = round(row["shortlists_per_s"] / base, 2)
+        print(
+            f"{row['workers']} worker(s): {row['shortlists_per_s']:.1f} shortlists/s, x{row['speedup']:.2f}"
+        )
+    report = {"command": command("matcher_workers", argv), "machine": machine(load), "results": rows}
+    write_report(args.out, report | {"params": vars(args) | {"out": str(args.out)}})
+
+
+if __name__ == "__main__":
+    main()
