@@ -61,7 +61,8 @@ def redact_name(name: list[str], text: str) -> tuple[str, int]:
         variants = {v for w in words for v in (w, w.upper(), w.capitalize())}
         return "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True))
 
-    gap = rf"(?:[^\S\n]+(?:(?:{'|'.join(_PARTICLES)}|[A-ZÀ-Þ]\.)[^\S\n]+)*)"
+    # Particles in any case: "Nguyen Van An" (Vietnamese) must not keep its middle word.
+    gap = rf"(?:[^\S\n]+(?:(?:(?i:{'|'.join(_PARTICLES)})|[A-ZÀ-Þ]\.)[^\S\n]+)*)"
     full = re.compile(rf"(?<![\w\[])(?:{alt(name)})(?:{gap}(?:{alt(name)}))+(?![\w\]])")
     text, found = full.subn("[name]", text)
     if safe := [w for w in name if w.lower() not in _SKILL_NAMES]:

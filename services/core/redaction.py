@@ -54,12 +54,30 @@ _LABEL_RE = [  # a label opens a line or a "  |  "-separated field; an already-r
 ]
 _BORN = r"\bborn\s+(?:on\s+|in\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d{2}\b"
 _AGE = r"\b(?:aged?\s*:?\s*\d{2}\b(?:\s+years?(?:\s+old)?)?|\d{2}\s*(?:years?|yrs?|y/o)[\s-]+old\b)"
+# Institution names carry prestige, a proxy for class and race; the degree level stays (it is scored).
+# Named forms only ("X University", "University of X at Y"); "university degree" is no institution.
+_CAP = r"(?!Ph\.?D\b)(?:[A-ZÀ-Þ][a-zß-ÿ][\w'’&-]*|[A-Z]&[A-Z])"  # "M.S." and "PhD" are degrees, not names
+_PLACE = rf"\s+(?:of|at|in|for|de|del|di|do|für)\s+(?:the\s+)?{_CAP}(?:\s+{_CAP}){{0,3}}"
+_SCHOOL = r"(?:University|College|Institute(?: of Technology)?|Polytechnic|Academy|Conservatory)"
+_FIELD = r"(?:Computer|Data|Sciences?|Engineering|Math\w*|Statistics|Physics|Economics|Business|Studies"
+_FIELD += r"|Arts|Analytics|Information|Electrical|Mechanical|Applied|Management|Finance|Machine|Artificial"
+_FIELD += r"|Software)\b"
+# A campus ("California State University, Los Angeles", "University of Wisconsin–Madison"), not a field.
+_CAMPUS = rf"(?:[^\S\n]*[–-][^\S\n]*{_CAP}|,[^\S\n]*(?!{_FIELD}){_CAP}(?:[^\S\n]+(?!{_FIELD}){_CAP})?"
+_CAMPUS += r"(?=[^\S\n]*(?:[,(|–]|\d|\n|$)))?"
+_INSTITUTION = re.compile(
+    rf"\b(?:{_CAP}\s+){{1,3}}{_SCHOOL}\b(?:{_PLACE}){{0,2}}{_CAMPUS}"
+    rf"|\b(?:{_SCHOOL}|Universit[éàä]t?|Universidad|Universidade|Università|Hochschule|[ÉE]cole)(?:{_PLACE}){{1,2}}"
+    rf"{_CAMPUS}|\b(?:MIT(?!\s+licen[cs])|UCLA|NYU|CMU|UIUC|UPenn|Caltech|Georgia Tech|UC Berkeley"
+    r"|ETH Z[uü]rich|EPFL|IIT(?:\s+[A-Z][a-z]+)?)\b"
+)
 _INLINE: list[tuple[str, re.Pattern[str], str]] = [
     ("dob", re.compile(_BORN, re.I), "[dob]"),
     ("age", re.compile(_AGE, re.I), "[age]"),
     ("marital", re.compile(r"\b(?:married|unmarried|divorced|widowed)\b", re.I), "[marital]"),
     ("gender", re.compile(r"\b(?:fe)?male\b", re.I), "[gender]"),
     ("title", re.compile(r"\b(?:Mrs|Mr|Ms|Mx|Miss)\b\.?\s+(?=[A-ZÀ-Þ\[])"), ""),
+    ("institution", _INSTITUTION, "[institution]"),
 ]
 _PHOTO = re.compile(
     r"^[^\S\n]*(?:photo|picture|headshot|photograph)\b[^\n]*$|^[^\n]*\.(?:jpe?g|png|gif|webp)\b[^\n]*$",
