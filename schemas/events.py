@@ -43,6 +43,27 @@ class ResumeFile(Event):
         return base64.b64decode(self.content_base64)
 
 
+Sex = Literal["Male", "Female", "Decline to answer"]
+RaceEthnicity = Literal[
+    "Hispanic or Latino",
+    "White",
+    "Black or African American",
+    "Native Hawaiian or Pacific Islander",
+    "Asian",
+    "Native American or Alaska Native",
+    "Two or More Races",
+    "Decline to answer",
+]
+
+
+class DemographicsV1(Event):
+    """Self-reported, voluntary, for bias audits only (NYC LL144 categories). Ingest stores it
+    apart from the profile; it is never embedded, scored or shown to recruiters."""
+
+    sex: Sex | None = None
+    race_ethnicity: RaceEthnicity | None = None
+
+
 class CandidateSubmittedV1(Event):
     """A new or updated résumé. A higher ``version`` replaces a lower one."""
 
@@ -54,6 +75,9 @@ class CandidateSubmittedV1(Event):
     open_to_remote: bool | None = None
     version: int = Field(default=0, ge=0, description="Monotonic per candidate; older versions are ignored.")
     occurred_at: datetime | None = None
+    demographics: DemographicsV1 | None = Field(
+        default=None, description="Optional self-reported data for bias audits; never used for matching."
+    )
 
     @model_validator(mode="after")
     def _has_resume(self) -> CandidateSubmittedV1:
@@ -179,6 +203,47 @@ class ShortlistPublishedV1(Event):
     clarity_warnings: list[str] = Field(default_factory=list)
 
 
+class GateOutcomeV1(Event):
+    gate: str
+    passed: bool
+    enforced: bool
+
+
+class ConsideredCandidateV1(Event):
+    """One scored candidate of a decision, shortlisted or not, at full precision."""
+
+    candidate_id: EntityId
+    candidate_version: int
+    profile_sha256: str = Field(description="Digest of the stored profile that was scored.")
+    semantic: float = Field(description="Raw cosine similarity of the job and candidate vectors.")
+    score: float
+    components: dict[str, float]
+    gates: list[GateOutcomeV1] = Field(default_factory=list)
+    excluded: bool
+    shortlisted: bool
+    rank: int | None = Field(default=None, ge=1)
+
+
+class DecisionRecordedV1(Event):
+    """What the matcher decided for one job: the published shortlist plus the whole scored pool,
+    with everything needed to reproduce each score (``rolefit explain``) and audit selection rates."""
+
+    decision_id: str = Field(description="Deterministic over the shortlist, trigger, time and pool.")
+    shortlist_id: str
+    job_id: EntityId
+    job_version: int
+    job_profile_sha256: str
+    trigger: Literal["job_indexed", "match_requested", "candidate_indexed", "candidate_erased"]
+    generated_at: datetime
+    model: str
+    model_sha256: str = Field(description="Digest of the embedding model's files (see model_fingerprint).")
+    taxonomy_version: str
+    top_k: int
+    weights: dict[str, float] = Field(description="The job's weights after its overrides, normalised.")
+    effective_weights: dict[str, float] = Field(default_factory=dict)
+    considered: list[ConsideredCandidateV1]
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     CandidateSubmittedV1,
     CandidateErasedV1,
@@ -188,4 +253,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     CandidateIndexedV1,
     JobIndexedV1,
     ShortlistPublishedV1,
+    DecisionRecordedV1,
 )

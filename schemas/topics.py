@@ -47,6 +47,10 @@ class Topics:
     def shortlist_published(self) -> str:
         return f"{self.prefix}shortlist.published.v1"
 
+    @property
+    def decision_recorded(self) -> str:
+        return f"{self.prefix}decision.recorded.v1"
+
     def inputs(self) -> list[str]:
         """Topics some service consumes; each has a dead-letter topic."""
         return [
@@ -60,7 +64,7 @@ class Topics:
         ]
 
     def outputs(self) -> list[str]:
-        return [self.candidate_indexed, self.job_indexed, self.shortlist_published]
+        return [self.candidate_indexed, self.job_indexed, self.shortlist_published, self.decision_recorded]
 
     def all(self) -> list[str]:
         names = dict.fromkeys(self.inputs() + self.outputs())
@@ -69,3 +73,11 @@ class Topics:
 
 def dead_letter_topic(topic: str) -> str:
     return topic + DLQ_SUFFIX
+
+
+def topic_config(topic: str) -> dict[str, str]:
+    """Broker configs a topic is created with. The decision log is compacted, not deleted by age:
+    keys are unique per decision (``<job_id>:<decision_id>``), so compaction only drops replays."""
+    if topic.endswith("decision.recorded.v1"):
+        return {"cleanup.policy": "compact"}
+    return {}

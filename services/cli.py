@@ -18,6 +18,7 @@ from rich.console import Console
 from schemas.topics import Topics
 from services.dlq_cli import dlq_app
 from services.platform.settings import Settings
+from services.trust_cli import audit, explain
 
 app = typer.Typer(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
@@ -203,6 +204,9 @@ def _run_service(service: Service, worker: int = 0) -> None:
     if not asyncio.run(serve(create_asgi_app(settings), settings.http_host, settings.http_port + worker)):
         sys.exit(1)  # the broker failed to start or died: let the orchestrator restart us
 
+
+app.command()(explain)
+app.command()(audit)
 
 if __name__ == "__main__":
     app()

@@ -9,6 +9,7 @@ from faststream.kafka import KafkaBroker
 from schemas.topics import Topics
 from services.core.documents import DocumentLimits
 from services.core.taxonomy import Taxonomy
+from services.ingest.batch_handler import batched_candidates
 from services.ingest.handlers import ingest_router
 from services.ingest.usecases import Ingest
 from services.platform.embedder import Embedder, SentenceTransformerEmbedder
@@ -38,7 +39,10 @@ def build_ingest(settings: Settings, store: VectorStore, embedder: Embedder) -> 
 def attach_ingest(broker: KafkaBroker, settings: Settings, ingest: Ingest) -> None:
     consumer = subscriber_options(settings.kafka, settings.ingest.group_id)
     topics = Topics(settings.kafka.topic_prefix)
-    broker.include_router(ingest_router(broker, topics, ingest, consumer, settings.retry))
+    batched = settings.ingest.batch_max_records > 1
+    broker.include_router(ingest_router(broker, topics, ingest, consumer, settings.retry, not batched))
+    if batched:
+        broker.include_router(batched_candidates(broker, topics, ingest, consumer, settings))
 
 
 def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, Embedder]:

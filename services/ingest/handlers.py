@@ -29,12 +29,14 @@ def ingest_router(
     ingest: Ingest,
     consumer: dict[str, Any],
     retry: RetrySettings | None = None,
+    per_record_candidates: bool = True,
 ) -> KafkaRouter:
+    """``per_record_candidates=False``: candidate.submitted is left to the batched subscriber
+    (``services.ingest.batch_handler``)."""
     router = service_router(broker, retry)
     candidates_indexed = router.publisher(topics.candidate_indexed, schema=CandidateIndexedV1)
     jobs_indexed = router.publisher(topics.job_indexed, schema=JobIndexedV1)
 
-    @router.subscriber(topics.candidate_submitted, **per_handler_group(consumer, "candidate-submitted"))
     async def candidate_submitted(event: CandidateSubmittedV1, msg: KafkaMessage) -> None:
         """Index a new or updated résumé."""
         file = event.resume_file
@@ -46,6 +48,10 @@ def ingest_router(
             if indexed is not None:
                 await candidates_indexed.publish(indexed, key=key(event.candidate_id))
             await msg.ack()
+
+    if per_record_candidates:
+        group = per_handler_group(consumer, "candidate-submitted")
+        router.subscriber(topics.candidate_submitted, **group)(candidate_submitted)
 
     @router.subscriber(topics.job_posted, **per_handler_group(consumer, "job-posted"))
     async def job_posted(event: JobPostedV1, msg: KafkaMessage) -> None:

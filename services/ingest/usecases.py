@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1, JobIndexedV1, JobPostedV1
+from services.core.adversarial import defuse
 from services.core.candidates import build_candidate_profile
 from services.core.documents import DocumentError, DocumentLimits, normalise_text, read_document
 from services.core.model import RemotePolicy, Seniority
@@ -19,6 +20,7 @@ from services.core.redaction import redact
 from services.core.requirements import parse_job
 from services.core.taxonomy import Taxonomy
 from services.ingest.erasure import ErasureLedger, erase
+from services.platform.demographics import DemographicsStore
 from services.platform.embedder import Embedder, mean_vector
 from services.platform.store import layout
 from services.platform.store.layout import Collections
@@ -36,9 +38,11 @@ class Ingest:
     limits: DocumentLimits = field(default_factory=DocumentLimits)
     blind: bool = True
     ledger: ErasureLedger = field(init=False)
+    demographics: DemographicsStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.ledger = ErasureLedger(self.store, self.collections.erasures)
+        self.demographics = DemographicsStore(self.store, self.collections.demographics)
 
     def index_candidate(self, event: CandidateSubmittedV1, at: datetime) -> CandidateIndexedV1 | None:
         """Returns None when a newer version is already stored (late, older event)."""
@@ -47,6 +51,8 @@ class Ingest:
         if self.ledger.refuses(event.candidate_id, event.version, at):
             return None  # erased; see services/ingest/erasure.py for when a candidate may return
         text, findings = self._candidate_text(event)
+        defused = defuse(text)  # instructions to an AI reader and stuffed keywords: no text, no vector
+        text, findings = defused.text, [*findings, *defused.findings]
         if self.blind:
             text = redact(text).text
         profile = build_candidate_profile(
@@ -64,6 +70,7 @@ class Ingest:
             "candidate", self.collections.candidates, event.candidate_id, event.version, text,
             profile.model_dump(mode="json"), skills, profile.archetype.archetype.value, at,
         )  # fmt: skip
+        self.demographics.record(event.candidate_id, event.version, event.demographics)  # never profiled
         return CandidateIndexedV1(
             candidate_id=event.candidate_id,
             version=event.version,
@@ -134,7 +141,10 @@ class Ingest:
 
     def erase_candidate(self, candidate_id: str, at: datetime) -> bool:
         """Every point of the candidate goes; False when the erasure predates the stored profile."""
-        return erase(self.store, self.collections.candidates, self.ledger, candidate_id, at)
+        erased = erase(self.store, self.collections.candidates, self.ledger, candidate_id, at)
+        if erased:
+            self.demographics.delete(candidate_id)
+        return erased
 
     def _candidate_text(self, event: CandidateSubmittedV1) -> tuple[str, list[str]]:
         if event.resume_file is not None:

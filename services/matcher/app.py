@@ -9,6 +9,7 @@ from faststream.kafka import KafkaBroker
 
 from schemas.topics import Topics
 from services.core.taxonomy import Taxonomy
+from services.matcher.decisions import decision_book
 from services.matcher.handlers import matcher_router
 from services.matcher.usecases import Matcher
 from services.platform.embedder import model_name
@@ -28,6 +29,7 @@ def build_matcher(settings: Settings, store: VectorStore) -> Matcher:
         model_name=model_name(settings.model),
         top_k=settings.matcher.top_k,
         retrieve_limit=settings.matcher.retrieve_limit,
+        decisions=decision_book(settings),
     )
 
 

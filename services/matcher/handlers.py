@@ -9,12 +9,14 @@ from faststream.kafka.annotations import KafkaMessage
 
 from schemas.events import (
     CandidateIndexedV1,
+    DecisionRecordedV1,
     JobClosedV1,
     JobIndexedV1,
     MatchRequestedV1,
     ShortlistPublishedV1,
 )
 from schemas.topics import Topics
+from services.matcher.decisions import decision_key
 from services.matcher.usecases import Matcher
 from services.platform.messaging import (
     in_thread,
@@ -38,9 +40,14 @@ def matcher_router(
 ) -> KafkaRouter:
     router = service_router(broker, retry)
     shortlists = router.publisher(topics.shortlist_published, schema=ShortlistPublishedV1)
+    decisions = router.publisher(topics.decision_recorded, schema=DecisionRecordedV1)
 
     async def publish(shortlist: ShortlistPublishedV1 | None) -> None:
         if shortlist is not None:
+            # Recorded before the shortlist is visible and before the ack, so no published shortlist
+            # escapes the audit; a retry records it again under the same key (compaction dedupes).
+            decision = await in_thread(matcher.decisions.record, shortlist)
+            await decisions.publish(decision, key=decision_key(decision))
             await shortlists.publish(shortlist, key=key(shortlist.job_id))
             # generated_at is the trigger record's broker timestamp (record_time): event → publish.
             metrics.observe_shortlist(shortlist.trigger, shortlist.generated_at)

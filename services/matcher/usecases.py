@@ -19,6 +19,7 @@ from schemas.events import GateResultV1, ShortlistEntryV1, ShortlistPublishedV1,
 from services.core.model import CandidateProfile, JobProfile
 from services.core.scoring import MatchResult, RankedMatch, Weights, rank, rank_jobs, score_match
 from services.core.taxonomy import Taxonomy
+from services.matcher.decisions import DecisionBook, Scored, to_decision
 from services.platform.store import layout
 from services.platform.store.layout import Collections
 from services.platform.store.port import Hit, Point, VectorStore, Where
@@ -44,6 +45,7 @@ class Matcher:
     # Last published shortlist per job: lets a new candidate skip jobs it cannot enter.
     _published: dict[str, ShortlistPublishedV1] = field(default_factory=dict)
     _closed: set[str] = field(default_factory=set)
+    decisions: DecisionBook = field(default_factory=DecisionBook)  # the pool behind each shortlist
 
     def shortlist(
         self, job_id: str, trigger: Trigger, at: datetime, top_k: int | None = None
@@ -53,9 +55,12 @@ class Matcher:
         if job is None or not job.open or job_id in self._closed:
             return None
         k = top_k or job.profile.top_k or self.top_k
-        ranked = rank(self._score_candidates(job), k)
+        scored = self._score_candidates(job)
+        ranked = rank([s.result for s in scored], k)
         shortlist = to_shortlist(job.profile, ranked, trigger, at, k, self.model_name, self.taxonomy.version)
         self._published[job_id] = shortlist
+        weights, model_sha256 = Weights.for_job(job.profile), self.decisions.model_sha256()
+        self.decisions.add(to_decision(job.profile, scored, shortlist, weights, model_sha256))
         return shortlist
 
     def rematch_candidate(self, candidate_id: str, at: datetime) -> list[ShortlistPublishedV1]:
@@ -124,19 +129,11 @@ class Matcher:
         ]
         return rank_jobs(results, top_k)
 
-    def _score_candidates(self, job: StoredJob) -> list[MatchResult]:
+    def _score_candidates(self, job: StoredJob) -> list[Scored]:
         hits = self._retrieve(job)
         weights = Weights.for_job(job.profile)
-        return [
-            score_match(
-                job.profile,
-                CandidateProfile.model_validate(hit.payload["profile"]),
-                hit.score,
-                self.taxonomy,
-                weights,
-            )
-            for hit in hits
-        ]
+        profiles = [(hit.score, CandidateProfile.model_validate(hit.payload["profile"])) for hit in hits]
+        return [Scored(s, p, score_match(job.profile, p, s, self.taxonomy, weights)) for s, p in profiles]
 
     def _retrieve(self, job: StoredJob) -> list[Hit]:
         coll = self.collections.candidates

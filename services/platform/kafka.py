@@ -35,6 +35,7 @@ from faststream.kafka.security import parse_security
 from faststream.middlewares import AckPolicy
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
+from schemas.topics import topic_config
 from services.platform.settings import KafkaSettings
 
 CLIENT_ID = "rolefit"
@@ -100,7 +101,12 @@ async def create_topics(
     try:
         response = await admin.create_topics(
             [
-                NewTopic(name, num_partitions=count, replication_factor=settings.replication_factor)
+                NewTopic(
+                    name,
+                    num_partitions=count,
+                    replication_factor=settings.replication_factor,
+                    topic_configs=topic_config(name),
+                )
                 for name in names
             ]
         )

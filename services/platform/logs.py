@@ -21,6 +21,7 @@ SENSITIVE_KEYS = frozenset(
     {
         "resume_text", "content_base64", "resume_file", "email", "e_mail", "phone", "phone_number",
         "mobile", "name", "full_name", "first_name", "last_name", "address", "date_of_birth", "dob",
+        "demographics", "sex", "race_ethnicity",  # self-reported, special-category data
     }
 )  # fmt: skip
 # Structural fields, never personal: FastStream's message_id (``<offset>-<timestamp ms>``) is
@@ -79,6 +80,21 @@ def _drop_colour(
     return event_dict
 
 
+class DropPayloads(logging.Filter):
+    """aiokafka's producer logs every record it sends, key and value verbatim, at DEBUG: résumés
+    and dead letters included, and the scrubbing above catches contacts, not names or text.
+    Keeps the line, without the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.startswith("Sending (key=") and record.args:
+            args = record.args if isinstance(record.args, tuple) else (record.args,)
+            record.msg, record.args = "Sending a record to %s", (args[-1],)
+        return True
+
+
+PAYLOAD_LOGGERS = ("aiokafka.producer.producer",)
+
+
 def configure_logging(level: str | int = "INFO") -> None:
     """Idempotent: replaces the root handler, so it may run again (e.g. in each worker)."""
     pre_chain: list[Any] = [
@@ -107,6 +123,10 @@ def configure_logging(level: str | int = "INFO") -> None:
         routed = logging.getLogger(name)
         routed.handlers = []
         routed.propagate = True
+    for name in PAYLOAD_LOGGERS:
+        sender = logging.getLogger(name)
+        if not any(isinstance(f, DropPayloads) for f in sender.filters):
+            sender.addFilter(DropPayloads())
     structlog.configure(
         processors=[*pre_chain[:3], structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -20,6 +20,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     GCCollector,
     Histogram,
     PlatformCollector,
@@ -27,6 +28,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from services.core.fairness import GroupRate
 from services.platform.embedder import Embedder, Vectors
 
 _SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -110,6 +112,29 @@ class Metrics:
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class FairnessGauges:
+    """The figures of ``rolefit audit`` by job (``all`` for every job), dimension and group. The audit
+    sets them on a registry of its own and writes it as a textfile-collector file (or pushes it)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        def gauge(name: str, doc: str) -> Gauge:
+            return Gauge(f"rolefit_fairness_{name}", doc, ["job", "dimension", "group"], registry=registry)
+
+        self.rate = gauge("selection_rate", "Shortlisted / considered.")
+        self.ratio = gauge("impact_ratio", "Selection rate / highest group rate.")
+        self.considered = gauge("considered", "Decisions in the group.")
+        self.adverse = gauge("adverse_impact", "1 where the impact ratio is under 0.8.")
+
+    def set(self, job: str, groups: Sequence[GroupRate]) -> None:
+        for g in groups:
+            labels = (job, g.dimension, g.group)
+            self.rate.labels(*labels).set(g.rate)
+            self.considered.labels(*labels).set(g.considered)
+            self.adverse.labels(*labels).set(int(g.adverse))
+            if g.impact_ratio is not None:  # not compared: no ratio series rather than a fake 0
+                self.ratio.labels(*labels).set(g.impact_ratio)
 
 
 @dataclass

@@ -80,15 +80,31 @@ class IngestSettings(BaseModel):
     blind: bool = True
     # candidate.submitted is consumed in batches so the model sees full batches under load;
     # 1 = the per-record handler. A poll returns what is already fetched (up to the maximum) at
-    # once, so batching adds no wait; the timeout only bounds a poll that finds nothing.
+    # once; one that finds nothing waits the timeout and FastStream then sleeps as long again,
+    # so an idle service answers a lone record at most about twice the timeout later.
     batch_max_records: int = Field(default=32, ge=1, le=1000)
-    batch_timeout_ms: int = Field(default=200, ge=0)
+    batch_timeout_ms: int = Field(default=20, ge=1)
 
 
 class MatcherSettings(BaseModel):
     group_id: str = "rolefit-matcher"
     top_k: int = Field(default=10, ge=1, le=1000)
     retrieve_limit: int = Field(default=200, ge=1)
+
+
+class AuditSettings(BaseModel):
+    """The decision log and fairness audits. With a Qdrant server (production) decisions go to the
+    compacted ``decision.recorded.v1`` topic only; with the embedded store they also go to a JSONL
+    file, by default ``<qdrant.path>/../audit/decisions.jsonl``. Setting ``decision_log`` writes the
+    file in either mode."""
+
+    decision_log: Path | None = None
+    min_group_size: int = Field(default=10, ge=1, description="Smaller groups are flagged as small samples.")
+
+    def decision_log_path(self, qdrant: QdrantSettings) -> Path | None:
+        if self.decision_log is not None:
+            return self.decision_log
+        return None if qdrant.url else qdrant.path.parent / "audit" / "decisions.jsonl"
 
 
 class Settings(BaseSettings):
@@ -100,6 +116,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     matcher: MatcherSettings = MatcherSettings()
     retry: RetrySettings = RetrySettings()
+    audit: AuditSettings = AuditSettings()
     log_level: str = "INFO"
     # /health, /ready, /metrics. All interfaces: probes and scrapers reach the pod's IP.
     http_host: str = "0.0.0.0"

@@ -22,7 +22,7 @@ CONSUMES = {
 }
 PRODUCES = {
     "ingest": [TOPICS.candidate_indexed, TOPICS.job_indexed],
-    "matcher": [TOPICS.shortlist_published],
+    "matcher": [TOPICS.shortlist_published, TOPICS.decision_recorded],
 }
 PAYLOADS = {
     TOPICS.candidate_submitted: "CandidateSubmittedV1",
@@ -31,6 +31,7 @@ PAYLOADS = {
     TOPICS.candidate_indexed: "CandidateIndexedV1",
     TOPICS.job_indexed: "JobIndexedV1",
     TOPICS.shortlist_published: "ShortlistPublishedV1",
+    TOPICS.decision_recorded: "DecisionRecordedV1",
 }
 
 

@@ -18,6 +18,7 @@ Kind = Literal["candidate", "job"]
 CANDIDATES = "candidates"
 JOBS = "jobs"
 ERASURES = "erasures"
+DEMOGRAPHICS = "demographics"
 KEYWORD_FIELDS = ("entity_id", "doc", "status", "skills", "archetype")
 _NAMESPACE = uuid.UUID("6f1c3b7e-8f5d-4a9e-9d1b-0c2e7a4b5f60")
 
@@ -29,14 +30,18 @@ class Collections:
     # The erasure ledger: payload-only points (a constant 1-d vector, since both adapters
     # need one), so it lives wherever the profiles live and works with either adapter.
     erasures: str
+    # Self-reported demographics for bias audits, payload-only like the ledger: kept apart from
+    # the profiles so no retrieval, scoring or shortlist can ever read them.
+    demographics: str
 
     @classmethod
     def with_prefix(cls, prefix: str) -> Collections:
-        return cls(prefix + CANDIDATES, prefix + JOBS, prefix + ERASURES)
+        return cls(prefix + CANDIDATES, prefix + JOBS, prefix + ERASURES, prefix + DEMOGRAPHICS)
 
     def specs(self, dim: int) -> list[CollectionSpec]:
         profiles = [CollectionSpec(name, dim, KEYWORD_FIELDS) for name in (self.candidates, self.jobs)]
-        return [*profiles, CollectionSpec(self.erasures, 1, ("entity_id",))]
+        payload_only = (self.erasures, self.demographics)
+        return [*profiles, *(CollectionSpec(name, 1, ("entity_id",)) for name in payload_only)]
 
 
 def point_id(kind: Kind, entity_id: str, part: str = "profile") -> str:
