@@ -17,6 +17,7 @@ from rich.console import Console
 
 from schemas.topics import Topics
 from services.dlq_cli import dlq_app
+from services.people_cli import ingest, shortlist_app, topics_list
 from services.platform.settings import Settings
 from services.trust_cli import audit, explain
 
@@ -26,6 +27,9 @@ app.add_typer(topics_app, name="topics")
 docs_app = typer.Typer(help="AsyncAPI documents of both services.", no_args_is_help=True)
 app.add_typer(docs_app, name="docs")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(shortlist_app, name="shortlist")
+app.command()(ingest)
+topics_app.command("list")(topics_list)
 console = Console()
 err = Console(stderr=True)
 
