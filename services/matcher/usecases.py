@@ -65,15 +65,10 @@ class Matcher:
 
     def rematch_candidate(self, candidate_id: str, at: datetime) -> list[ShortlistPublishedV1]:
         """Updated shortlists for every open job whose top-k the candidate enters (or leaves)."""
-        found = self.store.retrieve(
-            self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
-        )
-        if not found:
+        stored = self._candidate(candidate_id)
+        if stored is None:
             return []
-        candidate, vector = (
-            CandidateProfile.model_validate(found[0].payload["profile"]),
-            found[0].vector or [],
-        )
+        candidate, vector = stored
         updates = []
         for job in self._open_jobs():
             result = score_match(job.profile, candidate, _cosine(job.vector, vector), self.taxonomy,
@@ -102,21 +97,24 @@ class Matcher:
                 updates.append(shortlist)
         return updates
 
+    def _candidate(self, candidate_id: str) -> tuple[CandidateProfile, list[float]] | None:
+        found = self.store.retrieve(
+            self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
+        )
+        if not found:
+            return None
+        return CandidateProfile.model_validate(found[0].payload["profile"]), found[0].vector or []
+
     def close(self, job_id: str) -> None:
         self._closed.add(job_id)
         self._published.pop(job_id, None)
 
     def jobs_for_candidate(self, candidate_id: str, top_k: int | None) -> list[RankedMatch]:
         """The reverse direction: open jobs ranked for one candidate."""
-        found = self.store.retrieve(
-            self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
-        )
-        if not found:
+        stored = self._candidate(candidate_id)
+        if stored is None:
             return []
-        candidate, vector = (
-            CandidateProfile.model_validate(found[0].payload["profile"]),
-            found[0].vector or [],
-        )
+        candidate, vector = stored
         results = [
             score_match(
                 job.profile,
