@@ -53,7 +53,7 @@ def demo(timeout: Annotated[float, typer.Option(help="Seconds to wait for each s
     from services.render import print_shortlists
 
     settings = _settings()
-    logging.getLogger("faststream").setLevel(logging.WARNING)  # per-message access logs drown the tables
+    logging.getLogger().setLevel(logging.WARNING)  # client and per-message logs would drown the tables
     with console.status("local broker, model and both services starting; samples flowing…"):
         result = asyncio.run(run_demo(settings, timeout_s=timeout))
     titles = {job.job_id: job.title for job in samples.load_jobs()}

@@ -43,7 +43,7 @@ async def run_demo(settings: Settings, timeout_s: float = 150.0) -> DemoResult:
         await create_topics(settings.kafka, topics.all())
         store = open_store(settings.qdrant)
         try:
-            broker = make_broker(settings.kafka)
+            broker = make_broker(settings.kafka, logger=None)  # the tables are the output
             ingest = build_ingest(settings, store, SentenceTransformerEmbedder(settings.model))
             attach_ingest(broker, settings, ingest)
             attach_matcher(broker, settings, build_matcher(settings, store))
