@@ -12,42 +12,20 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import qdrant_edge as qe
 
+from services.platform.store.common import best_first, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
 _PAGE = 256
 _ACORN = qe.SearchParams(acorn=qe.AcornSearchParams(enable=True))
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
-
-Terms = list[tuple[str, tuple[Scalar, ...]]]
-T = TypeVar("T")
-
-
-def where_terms(clauses: Mapping[str, Scalar | Sequence[Scalar]]) -> Terms:
-    """(key, accepted values) pairs; a scalar becomes a one-value tuple (str is a Sequence too)."""
-    return [(k, (v,) if isinstance(v, str | int) else tuple(v)) for k, v in clauses.items()]
-
-
-def best_first(
-    fetch: Callable[[int], list[T]], limit: int, score: Callable[[T], float], ident: Callable[[T], str]
-) -> list[T]:
-    """Top ``limit`` by score, ties by id: widen the fetch until no tie straddles the cut."""
-    if limit <= 0:
-        return []
-    n = limit + 1
-    while True:
-        got = fetch(n)
-        if len(got) < n or score(got[-1]) < score(got[limit - 1]):
-            break
-        n *= 2
-    return sorted(got, key=lambda h: (-score(h), ident(h)))[:limit]
 
 
 def _value(v: Scalar) -> Any:

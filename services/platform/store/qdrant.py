@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from services.platform.store.edge import best_first, where_terms
+from services.platform.store.common import best_first, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _PAGE = 256
