@@ -12,6 +12,8 @@ from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import decision_book
 from services.matcher.handlers import matcher_router
 from services.matcher.usecases import Matcher
+from services.matcher.web import web_routes
+from services.matcher.web_queries import matcher_queries
 from services.platform.embedder import model_name
 from services.platform.http import asgi_app, broker_check, observed_broker, store_check
 from services.platform.kafka import subscriber_options
@@ -39,27 +41,31 @@ def attach_matcher(broker: KafkaBroker, settings: Settings, matcher: Matcher) ->
     broker.include_router(matcher_router(broker, topics, matcher, consumer, settings.retry))
 
 
-def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore]:
+def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, Matcher]:
     broker = observed_broker(settings.kafka, "matcher")
     store = open_store(settings.qdrant)
-    attach_matcher(broker, settings, build_matcher(settings, store))
-    return broker, store
+    matcher = build_matcher(settings, store)
+    attach_matcher(broker, settings, matcher)
+    return broker, store, matcher
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
     """Broker only, no HTTP (``faststream run services.matcher.app:create_app --factory``)."""
-    broker, store = _compose(settings or Settings())
+    broker, store, _ = _compose(settings or Settings())
     app = FastStream(broker)
     app.after_shutdown(store.close)
     return app
 
 
 def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
-    """``rolefit run matcher``: the broker plus /health, /ready and /metrics (``http_port``).
+    """``rolefit run matcher``: the broker plus /health, /ready and /metrics (``http_port``), and
+    the read-only recruiter page (``/``, ``/job?id=``; services.matcher.web).
     Not ready until ingest has created the collections: there is nothing to match before."""
     settings = settings or Settings()
-    broker, store = _compose(settings)
+    broker, store, matcher = _compose(settings)
     candidates = Collections.with_prefix(settings.qdrant.collection_prefix).candidates
     app = asgi_app(broker, {"broker": broker_check(broker), "store": store_check(store, candidates)})
+    for path, route in web_routes(matcher_queries(matcher)):
+        app.mount(path, route)
     app.after_shutdown(store.close)
     return app
