@@ -11,9 +11,11 @@ from schemas.topics import Topics
 from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import decision_book
 from services.matcher.handlers import matcher_router
+from services.matcher.shortlist_feed import ShortlistFeed
+from services.matcher.shortlist_view import LatestShortlists
 from services.matcher.usecases import Matcher
 from services.matcher.web import web_routes
-from services.matcher.web_queries import matcher_queries
+from services.matcher.web_queries import StoreQueries
 from services.platform.embedder import model_name
 from services.platform.http import asgi_app, broker_check, observed_broker, store_check
 from services.platform.kafka import subscriber_options
@@ -41,17 +43,16 @@ def attach_matcher(broker: KafkaBroker, settings: Settings, matcher: Matcher) ->
     broker.include_router(matcher_router(broker, topics, matcher, consumer, settings.retry))
 
 
-def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, Matcher]:
+def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore]:
     broker = observed_broker(settings.kafka, "matcher")
     store = open_store(settings.qdrant)
-    matcher = build_matcher(settings, store)
-    attach_matcher(broker, settings, matcher)
-    return broker, store, matcher
+    attach_matcher(broker, settings, build_matcher(settings, store))
+    return broker, store
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
     """Broker only, no HTTP (``faststream run services.matcher.app:create_app --factory``)."""
-    broker, store, _ = _compose(settings or Settings())
+    broker, store = _compose(settings or Settings())
     app = FastStream(broker)
     app.after_shutdown(store.close)
     return app
@@ -60,12 +61,18 @@ def create_app(settings: Settings | None = None) -> FastStream:
 def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
     """``rolefit run matcher``: the broker plus /health, /ready and /metrics (``http_port``), and
     the read-only recruiter page (``/``, ``/job?id=``; services.matcher.web).
-    Not ready until ingest has created the collections: there is nothing to match before."""
+    Not ready until ingest has created the collections: there is nothing to match before.
+    The page's shortlists come from the topic, not from this process: every replica shows all."""
     settings = settings or Settings()
-    broker, store, matcher = _compose(settings)
-    candidates = Collections.with_prefix(settings.qdrant.collection_prefix).candidates
-    app = asgi_app(broker, {"broker": broker_check(broker), "store": store_check(store, candidates)})
-    for path, route in web_routes(matcher_queries(matcher)):
+    broker, store = _compose(settings)
+    collections = Collections.with_prefix(settings.qdrant.collection_prefix)
+    checks = {"broker": broker_check(broker), "store": store_check(store, collections.candidates)}
+    app = asgi_app(broker, checks)
+    shortlists = LatestShortlists()
+    feed = ShortlistFeed(settings.kafka, shortlists)
+    app.on_startup(feed.start)  # not after the broker: its group joins take seconds, the feed needs none
+    app.on_shutdown(feed.stop)
+    for path, route in web_routes(StoreQueries(store, collections, shortlists)):
         app.mount(path, route)
     app.after_shutdown(store.close)
     return app

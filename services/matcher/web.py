@@ -19,7 +19,7 @@ from faststream.asgi import AsgiResponse, get
 from faststream.asgi.types import ASGIApp, Scope
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.matcher.web_queries import JobView, RecruiterQueries
+from services.matcher.web_queries import JobView, RecruiterQueries, ShortlistsLoading
 from services.platform.messaging import in_thread
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,8 @@ class Problem:
 
 
 def _unavailable(exc: Exception) -> Problem:
+    if isinstance(exc, ShortlistsLoading):  # just started: "none yet" would be a wrong answer
+        return Problem(503, "Shortlists loading", "Still reading the published shortlists; reload shortly.")
     # Before ingest creates the collections the store raises; that is a readiness matter, not a 500.
     log.warning("recruiter page: store query failed", exc_info=exc)
     return Problem(

@@ -1,8 +1,9 @@
 """The recruiter page's read model: open jobs and the latest shortlist of each, read-only.
 
 The page depends on ``RecruiterQueries`` only, so its tests use an in-memory fake. Jobs come
-from the store (the profile ingest wrote, clarity warnings included); shortlists from what this
-matcher process has published since it started, through the ``PublishedShortlists`` protocol.
+from the store (the profile ingest wrote, clarity warnings included); shortlists from the
+``shortlist.published`` topic through the ``PublishedShortlists`` protocol
+(services.matcher.shortlist_view), so every matcher process shows the same ones.
 """
 
 from __future__ import annotations
@@ -13,17 +14,20 @@ from typing import Protocol
 from schemas.events import ShortlistPublishedV1
 from services.core.model import JobProfile
 from services.core.weights import Weights
-from services.matcher.usecases import Matcher
 from services.platform.store import layout
 from services.platform.store.layout import Collections
 from services.platform.store.port import VectorStore
+
+
+class ShortlistsLoading(RuntimeError):
+    """The shortlists are still being read: the page answers 503 and asks to retry."""
 
 
 @dataclass(frozen=True)
 class JobView:
     profile: JobProfile
     weights: dict[str, float]  # the job's normalised weights: orders and labels the score bars
-    shortlist: ShortlistPublishedV1 | None  # None: nothing published for it by this process yet
+    shortlist: ShortlistPublishedV1 | None  # None: nothing published for it yet
 
 
 class RecruiterQueries(Protocol):
@@ -34,26 +38,12 @@ class RecruiterQueries(Protocol):
 
 
 class PublishedShortlists(Protocol):
-    """What the page needs from the matcher. Matcher could implement it directly; until it
-    does, ``MatcherShortlists`` reads it from the outside."""
+    """What the page needs to know of published shortlists. Both methods raise
+    ``ShortlistsLoading`` until the implementation can answer for every job."""
 
     def latest_shortlist(self, job_id: str) -> ShortlistPublishedV1 | None: ...
 
     def is_closed(self, job_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class MatcherShortlists:
-    """Adapter over the matcher's private state. Read-only: a ``dict.get`` and a set lookup are
-    atomic under the GIL, so reading while a handler thread publishes needs no lock."""
-
-    matcher: Matcher
-
-    def latest_shortlist(self, job_id: str) -> ShortlistPublishedV1 | None:
-        return self.matcher._published.get(job_id)
-
-    def is_closed(self, job_id: str) -> bool:
-        return job_id in self.matcher._closed
 
 
 @dataclass(frozen=True)
@@ -77,7 +67,3 @@ class StoreQueries:
     def _view(self, profile: JobProfile) -> JobView:
         weights = Weights.for_job(profile).as_dict()
         return JobView(profile, weights, self.shortlists.latest_shortlist(profile.job_id))
-
-
-def matcher_queries(matcher: Matcher) -> StoreQueries:
-    return StoreQueries(matcher.store, matcher.collections, MatcherShortlists(matcher))

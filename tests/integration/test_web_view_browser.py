@@ -1,6 +1,8 @@
 """The recruiter page in a real browser: the matcher's ASGI app served by uvicorn against the real
 (Tansu) broker, its shortlists made by the matcher consuming ``match.requested``, over a store that
-ingest filled with the bundled samples. Headless Chromium (Debian's, through Selenium and Debian's
+ingest filled with the bundled samples. The browser then reads a second, fresh matcher process (a
+restart, or another replica behind the Service) that made none of them: its page reads them from
+the ``shortlist.published`` topic. Headless Chromium (Debian's, through Selenium and Debian's
 chromedriver; ``scripts/install-browser.sh``) clicks from the job list into a job and keeps
 screenshots under ``test-artifacts/``.
 """
@@ -10,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 import anyio.to_thread
 import pytest
+from faststream.asgi import AsgiFastStream
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -29,6 +34,8 @@ from services.platform.http import WorkerServer
 from services.platform.kafka import make_broker
 from services.platform.messaging import key
 from services.platform.settings import KafkaSettings, QdrantSettings, Settings
+from services.topic_lag import partitions_of, throwaway_consumer
+from tests.integration.pipeline import committed_offsets
 from tests.unit.pipeline_harness import pipeline
 
 ROOT = Path(__file__).parents[2]
@@ -76,22 +83,20 @@ async def test_a_recruiter_browses_from_the_job_list_to_a_shortlist(
         for job in jobs:
             filled.post(job)
     settings = Settings(kafka=kafka_settings, qdrant=QdrantSettings(path=tmp_path / "store"))
-    server = WorkerServer(create_asgi_app(settings), "127.0.0.1", 0)
-    task = asyncio.create_task(server.serve())
-    try:
+    job_ids = [job.job_id for job in jobs]
+    async with served(create_asgi_app(settings)) as port:  # the process that makes the shortlists
         with anyio.fail_after(90):
-            while not server.started:
-                await asyncio.sleep(0.05)
-            port = server.servers[0].sockets[0].getsockname()[1]
-            await request_matches(kafka_settings, [job.job_id for job in jobs])
-            for job in jobs:  # every row of the list screenshot shows its shortlist
-                while not await has_shortlist(port, job.job_id):
-                    await asyncio.sleep(0.2)
+            await request_matches(kafka_settings, job_ids)
+            await until_shown(port, job_ids)
+            await until_committed(settings, len(job_ids))  # a restart must not redo a request
+    made = await shortlists_published(kafka_settings)
+    assert made >= len(job_ids)
+    # A fresh process over the same store and topics: it has made no shortlist, yet shows them all.
+    async with served(create_asgi_app(settings)) as port:
+        with anyio.fail_after(30):
+            await until_shown(port, job_ids)  # every row of the list screenshot shows its shortlist
         shots = await anyio.to_thread.run_sync(browse, f"http://127.0.0.1:{port}", tmp_path / "chromium")
-    finally:
-        server.should_exit = True
-        await task
-    assert not server.failed
+    assert await shortlists_published(kafka_settings) == made  # read from the topic, not made again
     with capsys.disabled():  # shown even without -s: where to look at the page
         print("".join(f"\nscreenshot: {path}" for path in shots))
 
@@ -142,6 +147,47 @@ async def request_matches(settings: KafkaSettings, job_ids: list[str]) -> None:
         await broker.start()
         for job_id in job_ids:
             await broker.publish(MatchRequestedV1(job_id=job_id, top_k=TOP_K), topic, key=key(job_id))
+
+
+@asynccontextmanager
+async def served(app: AsgiFastStream) -> AsyncIterator[int]:
+    """The app under uvicorn on a free port, stopped (lifespan and all) on the way out."""
+    server = WorkerServer(app, "127.0.0.1", 0)
+    task = asyncio.create_task(server.serve())
+    try:
+        with anyio.fail_after(30):
+            while not server.started:
+                await asyncio.sleep(0.05)
+        yield server.servers[0].sockets[0].getsockname()[1]
+    finally:
+        server.should_exit = True
+        await task
+    assert not server.failed
+
+
+async def until_shown(port: int, job_ids: list[str]) -> None:
+    for job_id in job_ids:
+        while not await has_shortlist(port, job_id):
+            await asyncio.sleep(0.2)
+
+
+async def until_committed(settings: Settings, requests: int) -> None:
+    group = f"{settings.matcher.group_id}.match-requested"
+    topic = Topics(settings.kafka.topic_prefix).match_requested
+    partitions = settings.kafka.partitions
+    while sum((await committed_offsets(settings, group, topic, partitions)).values()) < requests:
+        await asyncio.sleep(0.2)
+
+
+async def shortlists_published(settings: KafkaSettings) -> int:
+    """Records on the shortlist topic: the sum of its partitions' end offsets."""
+    consumer = throwaway_consumer(settings)
+    await consumer.start()
+    try:
+        tps = await partitions_of(consumer, Topics(settings.topic_prefix).shortlist_published)
+        return sum((await consumer.end_offsets(tps)).values())
+    finally:
+        await consumer.stop()
 
 
 async def has_shortlist(port: int, job_id: str) -> bool:

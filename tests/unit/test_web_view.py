@@ -1,11 +1,11 @@
 """The recruiter page (services.matcher.web): rendering over an in-memory fake, called as ASGI,
-plus the read model over the real matcher use-case and the mount in the matcher's app."""
+plus the read model over the real use-cases' store and shortlists, and the mount in the matcher's app."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ from schemas.events import (
 from services import samples
 from services.core.model import JobProfile
 from services.matcher.app import create_asgi_app
+from services.matcher.shortlist_view import LatestShortlists
 from services.matcher.web import breakdown, web_routes
-from services.matcher.web_queries import JobView, matcher_queries
+from services.matcher.web_queries import JobView, ShortlistsLoading, StoreQueries
 from services.platform.settings import QdrantSettings, Settings
 from tests.unit.pipeline_harness import AT, pipeline
 
@@ -199,7 +200,13 @@ def test_read_model_over_the_real_matcher(tmp_path: Path) -> None:
         for job_id in ("job-mle-recsys", "job-unclear-ai-rockstar", "job-backend-java"):
             p.post(jobs[job_id])
         published = p.matcher.shortlist("job-unclear-ai-rockstar", "match_requested", AT, 3)
-        queries = matcher_queries(p.matcher)
+        assert published is not None
+        shortlists = LatestShortlists()  # as the feed fills it from the topic
+        queries = StoreQueries(p.store, p.matcher.collections, shortlists)
+        with pytest.raises(ShortlistsLoading):
+            queries.open_jobs()
+        shortlists.apply_shortlist(published)
+        shortlists.mark_loaded()
         listed = {v.profile.job_id: v for v in queries.open_jobs()}
         assert set(listed) == {"job-mle-recsys", "job-unclear-ai-rockstar", "job-backend-java"}
         rockstar = queries.job("job-unclear-ai-rockstar")
@@ -207,7 +214,7 @@ def test_read_model_over_the_real_matcher(tmp_path: Path) -> None:
         assert any(w.startswith("laundry_list") for w in rockstar.profile.clarity_warnings)
         assert listed["job-mle-recsys"].shortlist is None
         assert sum(rockstar.weights.values()) == pytest.approx(1.0)
-        p.matcher.close("job-backend-java")  # closed in the matcher before ingest marks the store
+        shortlists.apply_closed("job-backend-java", AT + timedelta(hours=1))  # before ingest marks the store
         assert p.ingest.close_job("job-mle-recsys")
         assert [v.profile.job_id for v in queries.open_jobs()] == ["job-unclear-ai-rockstar"]
         assert queries.job("job-backend-java") is None and queries.job("job-mle-recsys") is None
@@ -222,6 +229,16 @@ async def test_the_matcher_app_serves_the_page(tmp_path: Path) -> None:
     with pipeline(tmp_path / "filled") as p:
         p.post(JobPostedV1(job_id="job-1", title="Data Scientist", description="Python, SQL and A/B tests."))
     app = create_asgi_app(Settings(qdrant=QdrantSettings(path=tmp_path / "filled" / "store")))
-    status, _, body = await asgi_get(app, "/")
-    assert status == 200 and 'href="/job?id=job-1"' in body
+    status, _, body = await asgi_get(app, "/")  # its feed has not read the shortlist topic yet
+    assert status == 503 and "Shortlists loading" in body
+    status, _, body = await asgi_get(app, "/job.json", "id=job-1")
+    assert status == 503 and json.loads(body)["error"] == "Shortlists loading"
     assert (await asgi_get(app, "/health"))[0] == 200
+
+
+async def test_a_page_asked_while_shortlists_load_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    loading = FakeQueries(fails=ShortlistsLoading("not read yet"))
+    for path, query in (("/", ""), ("/job", "id=job-1")):
+        status, _, body = await get(loading, path, query)
+        assert status == 503 and "Shortlists loading" in body and "reload shortly" in body
+    assert not caplog.records  # expected after every start: no warning, no traceback
