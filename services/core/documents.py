@@ -35,6 +35,10 @@ class DocumentLimits:
     max_pages: int = 40
     max_chars: int = 300_000
     max_seconds: float = 10.0
+    # Decoded content-stream bytes of one PDF page (its forms included). pypdf parses a page in
+    # one call, in pure Python (about 0.6 MB/s), where the time limit cannot interrupt it: this
+    # cap keeps one page within max_seconds. Real résumé pages measure 4-6 KB.
+    max_page_content_bytes: int = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)

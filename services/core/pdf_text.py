@@ -14,12 +14,12 @@ import itertools
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, WrongPasswordError
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import DependencyError, FileNotDecryptedError, LimitReachedError, WrongPasswordError
 from pypdf.generic import ContentStream, NameObject
 
 from services.core.documents import DocumentError, DocumentLimits, metadata_finding
@@ -58,6 +58,8 @@ def extract_pdf(content: bytes, limits: DocumentLimits, deadline: float) -> tupl
         raise DocumentError("encrypted", "PDF uses an encryption this service cannot open") from exc
     except RecursionError as exc:
         raise DocumentError("corrupt", "PDF structure is nested too deeply") from exc
+    except LimitReachedError as exc:  # pypdf's own bounds (stream sizes, element counts)
+        raise DocumentError("too_large", f"PDF exceeds a reader limit ({str(exc)[:200]})") from exc
     except MemoryError:
         raise
     except Exception as exc:  # pypdf raises many types on malformed input
@@ -77,7 +79,7 @@ def _extract(content: bytes, limits: DocumentLimits, deadline: float) -> tuple[s
     chars = 0
     for number, page in enumerate(reader.pages, start=1):
         _check(deadline)
-        text = _page_text(page, hidden, deadline)
+        text = _page_text(page, hidden, deadline, _PageBudget(number, limits.max_page_content_bytes))
         texts.append(text)
         chars += len(text)
         if chars > limits.max_chars and number < count:
@@ -104,19 +106,54 @@ def _metadata_fields(reader: PdfReader) -> list[str]:
         return []
 
 
-def _page_text(page: Any, hidden: Counter[str], deadline: float) -> str:
+@dataclass
+class _PageBudget:
+    """Decoded content-stream bytes one page may still parse (``max_page_content_bytes``).
+
+    Checked before parsing: pypdf parses a whole stream in one call that the deadline cannot
+    interrupt, so a huge page must be refused before, not timed out after."""
+
+    page: int
+    limit: int
+    used: int = 0
+
+    def decode(self, read: Callable[[], ContentStream | None]) -> ContentStream | None:
+        # Flate output is capped at what is left (0 would mean "no limit", hence the +1), so a
+        # decompression bomb stops after the limit instead of pypdf's 75 MB.
+        left = self.limit - self.used + 1
+        try:
+            with apply_configuration(
+                zlib_maximum_output_length=left, array_based_stream_maximum_output_length=left
+            ):
+                stream = read()
+        except LimitReachedError:
+            raise self._exceeded() from None
+        self.used += len(stream.get_data()) if stream is not None else 0
+        if self.used > self.limit:
+            raise self._exceeded()
+        return stream
+
+    def _exceeded(self) -> DocumentError:
+        return DocumentError(
+            "page_too_large",
+            f"PDF page {self.page} has more than {self.limit} bytes of content (the per-page limit)",
+        )
+
+
+def _page_text(page: Any, hidden: Counter[str], deadline: float, budget: _PageBudget) -> str:
     box = _box(page.mediabox)
-    contents = page.get_contents()
+    contents = budget.decode(page.get_contents)
     if contents is None:
         return ""
     # "bytes": keep string operands undecoded, as pypdf's extractor needs them for font decoding
     stream = ContentStream(contents, page.pdf, "bytes")
     resources = page.get("/Resources")
-    walker = _Walker(box, deadline, page.pdf)
+    walker = _Walker(box, deadline, page.pdf, budget)
     kept = walker.filter(stream.operations, resources, _State(clip=box), depth=0)
     if walker.ocr_glyphs and walker.visible_glyphs * 4 < walker.ocr_glyphs:
         # A scanned page: invisible text over the image is the OCR layer, and all there is to read.
-        walker = _Walker(box, deadline, page.pdf, keep_ocr=True)
+        # Forms already parsed are reused: parsed (and counted against the budget) once per page.
+        walker = _Walker(box, deadline, page.pdf, budget, keep_ocr=True, parsed_forms=walker.parsed_forms)
         kept = walker.filter(stream.operations, resources, _State(clip=box), depth=0)
         hidden["ocr"] += walker.ocr_runs
     hidden.update(walker.hidden)
@@ -161,6 +198,7 @@ class _Walker:
     page: Box
     deadline: float
     pdf: Any
+    budget: _PageBudget
     keep_ocr: bool = False
     hidden: Counter[str] = field(default_factory=Counter)
     regions: deque[tuple[Box, RGB | None]] = field(default_factory=lambda: deque(maxlen=_MAX_REGIONS))
@@ -258,7 +296,8 @@ class _Walker:
                 self.regions.append((area, None))
         elif subtype == "/Form" and depth < _MAX_FORM_DEPTH:
             if id(target) not in self.parsed_forms:  # a logo drawn on every page is parsed once
-                self.parsed_forms[id(target)] = ContentStream(target, self.pdf, "bytes").operations
+                parsed = self.budget.decode(lambda: ContentStream(target, self.pdf, "bytes"))
+                self.parsed_forms[id(target)] = parsed.operations if parsed is not None else []
             form = ContentStream(None, self.pdf, "bytes")
             form.update({k: v for k, v in target.items() if k not in _STREAM_KEYS})
             inner = replace(gs, ctm=_mul(_matrix(target.get("/Matrix", _IDENTITY)), gs.ctm))

@@ -20,6 +20,11 @@ Quirks found against Tansu 0.6.0-510f3e2 (the local/test broker) with aiokafka 0
 * A consumer-group join takes about half the session timeout. Tansu does not act on
   LeaveGroup: a member that left stays listed until its session expires, so a new member of
   the same group waits roughly 1.5x the session timeout (about 11 s at 6 s) to get partitions.
+* Record size: Tansu stores a topic's ``max.message.bytes`` (DescribeConfigs returns it) but does
+  not enforce it (a 40 MB record went into a topic set to 16 MiB, 5 KB into one set to 1,000
+  bytes), and it answers fetches with whole records above ``max_partition_fetch_bytes``, as Kafka
+  does. On Tansu only our producers' ``max_request_size`` bounds a record; real Kafka also
+  refuses, at the broker, records over the topic's ``max.message.bytes``.
 """
 
 from __future__ import annotations
@@ -35,12 +40,46 @@ from faststream.kafka.security import parse_security
 from faststream.middlewares import AckPolicy
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from schemas.topics import topic_config
+from schemas.topics import DLQ_SUFFIX, topic_config
 from services.platform.settings import KafkaSettings
 
 CLIENT_ID = "rolefit"
 _TOPIC_ALREADY_EXISTS = 36
 _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}
+# A dead letter is the original record plus provenance headers (a few hundred bytes, the reason
+# capped at 500 characters): its topic and our producers allow this much more than an input
+# topic, so a record at the limit can still be dead-lettered instead of blocking its partition.
+DLQ_HEADROOM_BYTES = 64 * 1024
+# What a document event carries besides the base64 file: ids, résumé text, fields, headers.
+_ENVELOPE_BYTES = 1024 * 1024
+_FETCH_MAX_BYTES = 50 * 1024 * 1024  # aiokafka's default for a whole fetch response
+
+
+def document_record_bytes(max_document_bytes: int) -> int:
+    """The record size a document of ``max_document_bytes`` needs: base64 (4/3) plus envelope."""
+    return 4 * -(-max_document_bytes // 3) + _ENVELOPE_BYTES
+
+
+def topic_max_message_bytes(settings: KafkaSettings, topic: str) -> int:
+    """``max.message.bytes`` of a topic we create: the record limit, plus headroom on a DLQ."""
+    return settings.max_message_bytes + (DLQ_HEADROOM_BYTES if topic.endswith(DLQ_SUFFIX) else 0)
+
+
+def producer_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Producer guarantees and record size, for FastStream and plain aiokafka producers alike."""
+    return {
+        "acks": "all",
+        "enable_idempotence": settings.enable_idempotence,
+        # Ours write dead letters too: an input record at the limit plus its provenance headers.
+        "max_request_size": settings.max_message_bytes + DLQ_HEADROOM_BYTES,
+    }
+
+
+def fetch_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Consumer fetch sizes that admit the largest record (Kafka >= 0.10.1 returns an oversized
+    first record anyway; older brokers and some Kafka-protocol servers do not)."""
+    largest = settings.max_message_bytes + DLQ_HEADROOM_BYTES
+    return {"max_partition_fetch_bytes": largest, "fetch_max_bytes": max(_FETCH_MAX_BYTES, largest)}
 
 
 def bootstrap_servers(settings: KafkaSettings) -> list[str]:
@@ -105,7 +144,10 @@ async def create_topics(
                     name,
                     num_partitions=count,
                     replication_factor=settings.replication_factor,
-                    topic_configs=topic_config(name),
+                    topic_configs={
+                        **topic_config(name),
+                        "max.message.bytes": str(topic_max_message_bytes(settings, name)),
+                    },
                 )
                 for name in names
             ]
@@ -127,8 +169,7 @@ def make_broker(settings: KafkaSettings, **kwargs: Any) -> KafkaBroker:
         "bootstrap_servers": bootstrap_servers(settings),
         "security": security(settings),
         "client_id": CLIENT_ID,
-        "acks": "all",
-        "enable_idempotence": settings.enable_idempotence,
+        **producer_options(settings),
         # Else each FastStream 0.7 subscriber creates a missing topic at start with 1 partition
         # and replication 1; ours come from create_topics. (Costs one warning per subscriber.)
         "allow_auto_create_topics": False,
@@ -151,4 +192,5 @@ def subscriber_options(settings: KafkaSettings, group_id: str) -> dict[str, Any]
         "ack_policy": AckPolicy.MANUAL,
         "session_timeout_ms": settings.session_timeout_ms,
         "heartbeat_interval_ms": settings.heartbeat_interval_ms,
+        **fetch_options(settings),
     }

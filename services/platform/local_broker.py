@@ -141,8 +141,15 @@ class LocalBroker:
     def log_path(self) -> Path | None:
         return self._log_path
 
-    def start(self, port: int | None = None, log_path: Path | None = None) -> str:
-        """Spawn Tansu and return its bootstrap address once it answers Kafka requests."""
+    def start(
+        self, port: int | None = None, log_path: Path | None = None, advertised_port: int | None = None
+    ) -> str:
+        """Spawn Tansu and return its bootstrap address once it answers Kafka requests.
+
+        ``advertised_port``: the loopback port Tansu tells clients to connect to (its metadata),
+        when something else (a test proxy) listens there and forwards to ``port``. Clients only
+        bootstrap from the address they are given; every later connection goes to the advertised one.
+        """
         if self._proc is not None:
             raise RuntimeError(f"LocalBroker already running at {self.bootstrap}")
         binary = self._binary or tansu_binary()
@@ -157,7 +164,8 @@ class LocalBroker:
         self._log_path = log_path
         self._log = log_path.open("wb")
         url = f"tcp://127.0.0.1:{port}"
-        argv = [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", url]
+        advertised = f"tcp://127.0.0.1:{advertised_port or port}"
+        argv = [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", advertised]
         self._proc = subprocess.Popen(
             [*argv, "--storage-engine", "memory://tansu/"],
             stdin=subprocess.DEVNULL,

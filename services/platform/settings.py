@@ -31,6 +31,11 @@ class KafkaSettings(BaseModel):
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     heartbeat_interval_ms: int = Field(default=2_000, ge=100)
     graceful_timeout_s: float = Field(default=15.0, gt=0)
+    # The largest record we produce and fetch, and the max.message.bytes of the topics we create
+    # (dead-letter topics get a little more, for the provenance headers). Kafka's default is 1 MB;
+    # the default here fits a document of ingest.max_document_bytes (10 MiB) in base64 (4/3) plus
+    # its JSON envelope: raise the two together (kafka.document_record_bytes gives the minimum).
+    max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
 
 
 class QdrantSettings(BaseModel):
@@ -77,6 +82,8 @@ class RetrySettings(BaseModel):
 class IngestSettings(BaseModel):
     group_id: str = "rolefit-ingest"
     max_document_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    # Decoded content of one PDF page: pypdf parses a page in one uninterruptible call.
+    max_page_content_bytes: int = Field(default=2 * 1024 * 1024, ge=64 * 1024)
     blind: bool = True
     # candidate.submitted is consumed in batches so the model sees full batches under load;
     # 1 = the per-record handler. A poll returns what is already fetched (up to the maximum) at

@@ -44,6 +44,36 @@ class FlakyStore:
         return call
 
 
+class GatedStore:
+    """Writes wait while ``gate`` is closed (cleared): holds records in flight, at a known point,
+    for as long as a test needs. ``held`` counts the writes waiting now."""
+
+    def __init__(self, inner: VectorStore, max_wait_s: float = 60.0) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._max_wait_s = max_wait_s  # a failing test must not leave threads blocked forever
+        self.gate = threading.Event()
+        self.gate.set()
+        self.held = 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name not in WRITES:
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._lock:
+                self.held += 1
+            try:
+                self.gate.wait(self._max_wait_s)
+            finally:
+                with self._lock:
+                    self.held -= 1
+            return attribute(*args, **kwargs)
+
+        return call
+
+
 class ReadOnlyStore:
     """What a read-only Qdrant API key allows: reads pass through, any write raises (and is noted)."""
 
