@@ -22,7 +22,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from schemas.topics import DLQ_SUFFIX, dead_letter_topic
 from services.platform.dead_letters import HEADER_PREFIX
-from services.platform.kafka import CLIENT_ID, client_options
+from services.platform.kafka import CLIENT_ID, client_options, fetch_options, producer_options
 from services.platform.settings import KafkaSettings
 
 REPLAYED_FROM = f"{HEADER_PREFIX}replayed-from"
@@ -75,11 +75,10 @@ async def replay(
     source = dead_letter_topic(topic)
     options = client_options(settings)
     consumer = AIOKafkaConsumer(
-        group_id=replay_group(topic), enable_auto_commit=False, client_id=f"{CLIENT_ID}-dlq", **options
-    )
-    producer = AIOKafkaProducer(
-        acks="all", enable_idempotence=settings.enable_idempotence, client_id=f"{CLIENT_ID}-dlq", **options
-    )
+        group_id=replay_group(topic), enable_auto_commit=False, client_id=f"{CLIENT_ID}-dlq",
+        **fetch_options(settings), **options,
+    )  # fmt: skip
+    producer = AIOKafkaProducer(client_id=f"{CLIENT_ID}-dlq", **producer_options(settings), **options)
     report = ReplayReport(topic, dry_run)
     await consumer.start()
     try:

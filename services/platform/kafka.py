@@ -50,14 +50,7 @@ _SASL = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512":
 # capped at 500 characters): its topic and our producers allow this much more than an input
 # topic, so a record at the limit can still be dead-lettered instead of blocking its partition.
 DLQ_HEADROOM_BYTES = 64 * 1024
-# What a document event carries besides the base64 file: ids, résumé text, fields, headers.
-_ENVELOPE_BYTES = 1024 * 1024
 _FETCH_MAX_BYTES = 50 * 1024 * 1024  # aiokafka's default for a whole fetch response
-
-
-def document_record_bytes(max_document_bytes: int) -> int:
-    """The record size a document of ``max_document_bytes`` needs: base64 (4/3) plus envelope."""
-    return 4 * -(-max_document_bytes // 3) + _ENVELOPE_BYTES
 
 
 def topic_max_message_bytes(settings: KafkaSettings, topic: str) -> int:

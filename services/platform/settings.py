@@ -34,7 +34,7 @@ class KafkaSettings(BaseModel):
     # The largest record we produce and fetch, and the max.message.bytes of the topics we create
     # (dead-letter topics get a little more, for the provenance headers). Kafka's default is 1 MB;
     # the default here fits a document of ingest.max_document_bytes (10 MiB) in base64 (4/3) plus
-    # its JSON envelope: raise the two together (kafka.document_record_bytes gives the minimum).
+    # its JSON envelope: raise the two together (Settings checks they fit).
     max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
 
 
@@ -114,6 +114,15 @@ class AuditSettings(BaseModel):
         return None if qdrant.url else qdrant.path.parent / "audit" / "decisions.jsonl"
 
 
+# What a document event carries besides the base64 file: ids, résumé text, fields, headers.
+_ENVELOPE_BYTES = 1024 * 1024
+
+
+def document_record_bytes(max_document_bytes: int) -> int:
+    """The record size a document of ``max_document_bytes`` needs: base64 (4/3) plus envelope."""
+    return 4 * -(-max_document_bytes // 3) + _ENVELOPE_BYTES
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ROLEFIT_", env_nested_delimiter="__", extra="ignore")
 
@@ -128,3 +137,15 @@ class Settings(BaseSettings):
     # /health, /ready, /metrics. All interfaces: probes and scrapers reach the pod's IP.
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8000, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _documents_fit_records(self) -> Settings:
+        # A document the ingest limit admits must also fit one Kafka record, or it could never arrive.
+        needed = document_record_bytes(self.ingest.max_document_bytes)
+        if self.kafka.max_message_bytes < needed:
+            raise ValueError(
+                f"kafka.max_message_bytes ({self.kafka.max_message_bytes}) is below the {needed} bytes "
+                f"a document of ingest.max_document_bytes ({self.ingest.max_document_bytes}) needs: "
+                "raise it or lower the document limit"
+            )
+        return self

@@ -22,11 +22,10 @@ from services.platform.dead_letters import HEADER_PREFIX
 from services.platform.kafka import (
     DLQ_HEADROOM_BYTES,
     client_options,
-    document_record_bytes,
     make_broker,
     subscriber_options,
 )
-from services.platform.settings import IngestSettings, KafkaSettings, Settings
+from services.platform.settings import IngestSettings, KafkaSettings, Settings, document_record_bytes
 from services.platform.store.factory import open_store
 from tests.reliability.harness import (
     end_offsets,
@@ -74,6 +73,14 @@ def test_the_default_kafka_limits_fit_the_largest_document_and_every_client_uses
     consumer = subscriber_options(kafka, "g")
     assert consumer["max_partition_fetch_bytes"] == kafka.max_message_bytes + DLQ_HEADROOM_BYTES
     assert consumer["fetch_max_bytes"] >= consumer["max_partition_fetch_bytes"]
+
+
+def test_settings_refuse_a_document_limit_that_no_record_could_carry() -> None:
+    Settings(kafka=KafkaSettings(max_message_bytes=2 * MB), ingest=IngestSettings(max_document_bytes=MB // 2))
+    with pytest.raises(ValueError, match="max_message_bytes"):
+        Settings(
+            kafka=KafkaSettings(max_message_bytes=2 * MB), ingest=IngestSettings(max_document_bytes=4 * MB)
+        )
 
 
 async def test_topics_are_created_with_max_message_bytes_and_dead_letter_topics_with_headroom(
