@@ -101,13 +101,13 @@ async def replay(
 
 
 async def _seek(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], since: int | None) -> None:
+    # An explicit offset, never seek_to_beginning: right after assign() the consumer's own pending
+    # offset reset can land after that request and win, and the replay would then read nothing.
+    begins = await consumer.beginning_offsets(partitions)
     for tp in partitions:
         committed = await consumer.committed(tp)
         start = since if since is not None else committed
-        if start is None:
-            await consumer.seek_to_beginning(tp)
-        else:
-            consumer.seek(tp, start)
+        consumer.seek(tp, begins[tp] if start is None else start)
 
 
 async def _drain(
