@@ -14,11 +14,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from schemas.topics import Topics
 from services.dlq_cli import dlq_app
 from services.people_cli import ingest, shortlist_app, topics_list
 from services.platform.settings import Settings
+from services.topic_lag import BrokerUnavailableError
 from services.trust_cli import audit, explain
 
 app = typer.Typer(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
@@ -207,6 +209,67 @@ def _run_service(service: Service, worker: int = 0) -> None:
         from services.matcher.app import create_asgi_app
     if not asyncio.run(serve(create_asgi_app(settings), settings.http_host, settings.http_port + worker)):
         sys.exit(1)  # the broker failed to start or died: let the orchestrator restart us
+
+
+@app.command()
+def reindex(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count stale points: no Kafka, no model, no writes.")
+    ] = False,
+    into: Annotated[
+        str | None,
+        typer.Option(help="Collection prefix of a new generation (blue/green); default: rewrite in place."),
+    ] = None,
+) -> None:
+    """Re-derive profiles and vectors from the input topics after a model or taxonomy change.
+
+    A point is stale when the model name or taxonomy version it records differs from the
+    current settings (or it records none). Exits 1 when stale points remain: their documents
+    are no longer on the topics."""
+    from services.core.taxonomy import Taxonomy
+    from services.platform.embedder import SentenceTransformerEmbedder, model_name
+    from services.platform.store.factory import open_store
+    from services.platform.store.layout import Collections
+    from services.reindex import Fingerprint, staleness
+    from services.reindex import reindex as run_reindex
+
+    settings = _settings()
+    logging.getLogger().setLevel(logging.WARNING)
+    taxonomy = Taxonomy.load()
+    current = Fingerprint(model_name(settings.model), taxonomy.version)
+    store = open_store(settings.qdrant)
+    try:
+        if dry_run:
+            rows = staleness(
+                store, Collections.with_prefix(into or settings.qdrant.collection_prefix), current
+            )
+        else:
+            with console.status("loading the model; replaying the input topics…"):
+                report = asyncio.run(
+                    run_reindex(settings, store, SentenceTransformerEmbedder(settings.model), taxonomy, into)
+                )
+            rows = report.after
+            console.print(
+                f"read {report.records} input records; "
+                f"re-derived {report.indexed['candidate']} candidate and {report.indexed['job']} job "
+                f"records; skipped {report.skipped} (older or erased), {report.unreadable} unreadable; "
+                f"applied {report.erased} erasures and {report.closed} closings"
+            )
+    except (BrokerUnavailableError, LookupError, ValueError) as exc:
+        hint = " (a new model dimension needs a new generation: --into PREFIX)" if "dim" in str(exc) else ""
+        err.print(f"[red]reindex failed:[/] {exc}{hint}")
+        raise typer.Exit(2) from exc
+    finally:
+        store.close()
+    table = Table(
+        "collection", "points", "stale", title=f"model {current.model}, taxonomy {current.taxonomy_version}"
+    )
+    for row in rows:
+        table.add_row(row.collection, str(row.points), str(row.stale))
+    console.print(table)
+    if not dry_run and any(row.stale for row in rows):
+        err.print("[yellow]stale points remain: their documents are no longer on the input topics[/]")
+        raise typer.Exit(1)
 
 
 app.command()(explain)

@@ -129,27 +129,39 @@ def _explanations(shortlist: ShortlistPublishedV1) -> Table:
     return table
 
 
-async def _watch(settings: KafkaSettings, job_id: str | None) -> None:
+async def _watch(settings: KafkaSettings, job_id: str | None, limit: int | None) -> None:
     consumer = throwaway_consumer(settings)
+    shown = 0
     try:
         await bounded(settings, consumer.start())
         tps = await partitions_of(consumer, Topics(settings.topic_prefix).shortlist_published)
         consumer.assign(tps)
         await consumer.seek_to_end(*tps)
+        for tp in tps:  # resolve "end" now: what is published after this line is shown
+            await consumer.position(tp)
         console.print(f"watching {tps[0].topic}; Ctrl-C stops")
         async for record in consumer:
             shortlist = ShortlistPublishedV1.model_validate_json(record.value or b"")
             if job_id is None or shortlist.job_id == job_id:
                 console.print(shortlist_table(shortlist, f"{shortlist.job_id} ({shortlist.trigger})"))
+                console.print(_explanations(shortlist))
+                shown += 1
+                if limit is not None and shown >= limit:
+                    return
     finally:
         await consumer.stop()
 
 
 @shortlist_app.command("watch")
-def watch(job: Annotated[str | None, typer.Option("--job", help="Only this job.")] = None) -> None:
-    """Tail the shortlist topic from now on and render each new shortlist."""
+def watch(
+    job: Annotated[str | None, typer.Option("--job", help="Only this job.")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--max", min=1, help="Stop after this many shortlists (scripts, tests).")
+    ] = None,
+) -> None:
+    """Tail the shortlist topic from now on and render each new shortlist with its explanations."""
     try:
-        _run(_watch(Settings().kafka, job))
+        _run(_watch(Settings().kafka, job, limit))
     except KeyboardInterrupt:
         console.print("stopped")
 

@@ -105,8 +105,13 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
     consumer.assign(tps)
     ends = await consumer.end_offsets(tps)
     begins = await consumer.beginning_offsets(tps)
-    await consumer.seek_to_beginning(*tps)
+    # An explicit seek, not seek_to_beginning: assign() starts the consumer's own offset reset
+    # (auto_offset_reset) and a reset answered after ours would win, leaving the position at
+    # the end; a seek cancels pending resets.
+    for tp in tps:
+        consumer.seek(tp, begins[tp])
     remaining = {tp for tp in tps if ends[tp] > begins[tp]}
+    passed: set[TopicPartition] = set()  # position at the end after an empty poll
     while remaining:
         batch = await consumer.getmany(*remaining, timeout_ms=1000)
         for tp, records in batch.items():
@@ -115,5 +120,12 @@ async def read_to_end(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> 
                     yield record
             if records and records[-1].offset + 1 >= ends[tp]:
                 remaining.discard(tp)
-        if not batch:  # offsets without records (transaction markers): trust the position
-            remaining = {tp for tp in remaining if await consumer.position(tp) < ends[tp]}
+        if batch:
+            passed.clear()
+            continue
+        # Offsets without records (transaction markers) end only by position. But a poll that
+        # timed out as a fetch landed leaves the position at the end with records still buffered,
+        # which the next poll hands out: trust the position only after two empty polls in a row.
+        at_end = {tp for tp in remaining if await consumer.position(tp) >= ends[tp]}
+        remaining -= at_end & passed
+        passed = at_end

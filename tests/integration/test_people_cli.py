@@ -1,9 +1,14 @@
-"""``rolefit ingest``, ``shortlist show`` and ``topics list`` against the real (Tansu) broker."""
+"""``rolefit ingest``, ``shortlist show|watch`` and ``topics list`` against the real (Tansu) broker."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,6 +97,71 @@ def test_shortlist_show_renders_the_latest_and_exits_1_for_unknown_job(env: Kafk
     missing = runner.invoke(app, ["shortlist", "show", "job-nope"])
     assert missing.exit_code == 1
     assert "job-nope" in missing.output
+
+
+def _shortlist(job_id: str, candidate_id: str, reason: str) -> ShortlistPublishedV1:
+    entry = ShortlistEntryV1(
+        candidate_id=candidate_id, rank=1, score=0.875, components={"semantic": 0.9},
+        archetype="ml_engineer", reason=reason, missing_must_have=["aws"],
+        matched_must_have=[SkillEvidenceV1(skill="pytorch", evidence="Trained PyTorch models")],
+    )  # fmt: skip
+    return ShortlistPublishedV1(
+        shortlist_id=f"s-{job_id}", job_id=job_id, job_version=0, generated_at=datetime.now(UTC),
+        trigger="job_indexed", model="m", taxonomy_version="1", top_k=5, candidates=[entry],
+    )  # fmt: skip
+
+
+def _start_watch(settings: KafkaSettings, *args: str) -> subprocess.Popen[str]:
+    """``rolefit shortlist watch`` as a process of its own, once it says it is watching."""
+    env = os.environ | {
+        "ROLEFIT_KAFKA__BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "ROLEFIT_KAFKA__TOPIC_PREFIX": settings.topic_prefix,
+        "COLUMNS": "250",
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [sys.executable, "-m", "services.cli", "shortlist", "watch", *args]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    deadline, seen = time.monotonic() + 60, ""
+    while "watching" not in seen:
+        ready, _, _ = select.select([process.stdout], [], [], max(deadline - time.monotonic(), 0))
+        if not ready or process.poll() is not None:
+            process.kill()
+            raise AssertionError(f"watch did not start: {seen}{process.stdout.read()}")
+        seen += process.stdout.readline()
+    return process
+
+
+def _output(process: subprocess.Popen[str]) -> str:
+    try:
+        out, _ = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+        raise AssertionError(f"watch did not stop after --max shortlists:\n{out}") from None
+    assert process.returncode == 0, out
+    return out
+
+
+def test_shortlist_watch_renders_new_shortlists_and_filters_by_job(env: KafkaSettings) -> None:
+    topic = Topics(env.topic_prefix).shortlist_published
+    old = _shortlist("job-mle", "cand-before", "published before watching")
+    asyncio.run(_publish(env, topic, "job-mle", old.model_dump_json().encode()))
+    everything = _start_watch(env, "--max", "2")
+    one_job = _start_watch(env, "--job", "job-mle", "--max", "1")
+    for shortlist in (
+        _shortlist("job-other", "cand-other", "other job reason"),
+        _shortlist("job-mle", "cand-strong", "strong PyTorch evidence"),
+    ):
+        asyncio.run(_publish(env, topic, shortlist.job_id, shortlist.model_dump_json().encode()))
+    both, filtered = _output(everything), _output(one_job)
+    for out in (both, filtered):
+        assert "job-mle (job_indexed)" in out and "cand-strong" in out and "0.875" in out
+        assert "strong PyTorch evidence" in out  # the why column
+        assert "explanations" in out and "pytorch: Trained PyTorch models" in out and "aws" in out
+        assert "cand-before" not in out  # from now on, not from the beginning
+    assert "job-other (job_indexed)" in both and "cand-other" in both and "other job reason" in both
+    assert "job-other" not in filtered and "cand-other" not in filtered
 
 
 def test_topics_list_shows_lag_of_a_group(env: KafkaSettings) -> None:
