@@ -17,7 +17,7 @@ from rich.table import Table
 from schemas.events import ShortlistPublishedV1
 from schemas.topics import Topics
 from services.ingest_files import Event, events_of, input_files
-from services.platform.kafka import CLIENT_ID, client_options
+from services.platform.kafka import CLIENT_ID, client_options, producer_options
 from services.platform.settings import KafkaSettings, Settings
 from services.render import shortlist_table
 from services.topic_lag import (
@@ -38,8 +38,8 @@ T = TypeVar("T")
 
 async def _publish(settings: KafkaSettings, events: list[Event], progress: Progress) -> None:
     producer = AIOKafkaProducer(
-        **client_options(settings), client_id=f"{CLIENT_ID}-cli", acks="all",
-        enable_idempotence=settings.enable_idempotence, request_timeout_ms=int(CONNECT_TIMEOUT_S * 1000),
+        **client_options(settings), **producer_options(settings), client_id=f"{CLIENT_ID}-cli",
+        request_timeout_ms=int(CONNECT_TIMEOUT_S * 1000),
     )  # fmt: skip
     try:
         await bounded(settings, producer.start())
