@@ -2,8 +2,10 @@
 
     python -m benchmarks.latency [--sizes 10000,100000] [--jobs 50] [--queries 200]
                                  [--e2e-max 10000] [--e2e-requests 50] [--out PATH]
-    # 1M: writing takes ~35 min on the 2-core box (100k took 200 s) and ~7 GB RAM; run it alone:
-    python -m benchmarks.latency --sizes 1000000 --queries 100 --e2e-max 0
+    # 1M: build the store once in its own process (kept in --store), then measure on it:
+    python -m benchmarks.latency --sizes 1000000 --store /tmp/rolefit-1m --build-only
+    python -m benchmarks.latency --sizes 1000000 --store /tmp/rolefit-1m --queries 200 --e2e-max 0 \
+        --out benchmarks/results/latency_1m.json
 
 Store: SYNTHETIC profiles (copies of the bundled résumés' real profiles under new ids) with RANDOM
 unit vectors, written straight into the embedded Qdrant Edge store (``benchmarks.store_fixture``);
@@ -12,15 +14,20 @@ jobs (hybrid retrieval of up to 2 x retrieve_limit candidates, scoring, ranking)
 End to end (sizes ≤ ``--e2e-max``): ``match.requested`` published on the real Tansu broker →
 the matcher handler → ``shortlist.published`` received, one request at a time.
 Memory: each size is built in a fresh process; (RSS after writing − RSS before) per 100k, and the
-process's peak RSS.
+process's peak RSS. With ``--store`` the store is kept in that folder (with ``built.json``: the
+build's time and memory) and a later run of the same size measures on it instead of rebuilding.
+Percentiles are given over all calls and, apart, for each job's first call (its pool not yet in
+the matcher's profile cache) and for the repeat calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import itertools
+import json
 import multiprocessing
 import os
 import pstats
@@ -31,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.perf import RESULTS, command, current_rss_mb, machine, peak_rss_mb, percentiles, write_report
-from benchmarks.store_fixture import fill, prepare
+from benchmarks.store_fixture import bench_settings, fill, prepare
 from schemas.events import MatchRequestedV1, ShortlistPublishedV1
 from schemas.topics import Topics
 from services.matcher.app import attach_matcher, build_matcher
@@ -40,6 +47,7 @@ from services.platform.kafka import create_topics, make_broker
 from services.platform.local_broker import LocalBroker
 from services.platform.messaging import key
 from services.platform.settings import Settings
+from services.platform.store.factory import open_store
 
 OUT = RESULTS / "latency.json"
 NOTE = (
@@ -51,12 +59,19 @@ NOTE = (
 def shortlist_latency(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, Any]:
     for job_id in job_ids[:3]:  # warm: segments mapped, code paths hot
         matcher.shortlist(job_id, "match_requested", datetime.now(UTC))
-    ms = []
+    ms: list[float] = []
+    first: list[float] = []
+    repeat: list[float] = []
+    seen = set(job_ids[:3])
     for i in range(queries):
+        job_id = job_ids[i % len(job_ids)]
         started = time.perf_counter()
-        matcher.shortlist(job_ids[i % len(job_ids)], "match_requested", datetime.now(UTC))
+        matcher.shortlist(job_id, "match_requested", datetime.now(UTC))
         ms.append((time.perf_counter() - started) * 1000)
-    return percentiles(ms)
+        (repeat if job_id in seen else first).append(ms[-1])
+        seen.add(job_id)
+    split = {"first_call_per_job": percentiles(first) if first else None, "repeat_calls": percentiles(repeat)}
+    return percentiles(ms) | split
 
 
 async def end_to_end(
@@ -97,9 +112,10 @@ def breakdown(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, f
         matcher.shortlist(job_ids[i % len(job_ids)], "match_requested", datetime.now(UTC))
     profiler.disable()
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    wanted = {"shortlist": "total", "search": "store search (incl. payload to Python)",
-              "model_validate": "profile validation (pydantic)", "score_match": "scoring",
-              "to_decision": "decision record"}  # fmt: skip
+    wanted = {"shortlist": "total", "_hits": "store searches (ids and scores)",
+              "retrieve_keys": "store read of the pool's stamps",
+              "parse": "profile parse (cache misses)", "score_match": "scoring",
+              "to_decision": "decision record", "settle": "gc settle"}  # fmt: skip
     out: dict[str, float] = {}
     for (file, _, name), (_, _, _, cumulative, _) in stats.items():
         if name in wanted and ("services" in file or "pydantic" in file):
@@ -108,26 +124,47 @@ def breakdown(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, f
     return out
 
 
+def build_size(n: int, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+    """Writes the store into ``folder``; the build's figures, also kept in ``built.json``."""
+    _, ingest, payloads = prepare(folder)
+    before = current_rss_mb()  # fixed costs (taxonomy, templates, open store) are not per candidate
+    started = time.perf_counter()
+    job_ids = fill(ingest, payloads, n, args.jobs)
+    built = {"candidates": n, "jobs": job_ids, "build_s": round(time.perf_counter() - started, 1),
+             "rss_before_build": before, "rss_after_build": current_rss_mb()}  # fmt: skip
+    ingest.store.close()
+    (folder / "built.json").write_text(json.dumps(built | {"build_peak_rss": peak_rss_mb()}))
+    return built
+
+
 def measure_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     """Runs in a fresh process, so the peak RSS belongs to this size alone."""
-    with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
-        settings, ingest, payloads = prepare(Path(folder))
-        before = current_rss_mb()  # fixed costs (taxonomy, templates, open store) are not per candidate
-        started = time.perf_counter()
-        job_ids = fill(ingest, payloads, n, args.jobs)
-        row: dict[str, Any] = {"candidates": n, "build_s": round(time.perf_counter() - started, 1)}
-        built = current_rss_mb()
-        matcher = build_matcher(settings, ingest.store)
-        row["shortlist"] = shortlist_latency(matcher, job_ids, args.queries)
-        row["shortlist_breakdown_ms"] = breakdown(matcher, job_ids, min(args.queries, 20))
+    with contextlib.ExitStack() as stack:
+        folder = args.store or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-latency-")))
+        marker = folder / "built.json"
+        reused = marker.exists() and json.loads(marker.read_text())["candidates"] == n
+        built = json.loads(marker.read_text()) if reused else build_size(n, args, folder)
+        if args.build_only:
+            return {"candidates": n, "build_s": built["build_s"], "store": str(folder)}
+        row: dict[str, Any] = {"candidates": n, "build_s": built["build_s"], "reused_store": reused}
+        settings = bench_settings(folder)
+        store = open_store(settings.qdrant)
+        stack.callback(store.close)
+        matcher = build_matcher(settings, store)
+        row["shortlist"] = shortlist_latency(matcher, built["jobs"], args.queries)
+        row["shortlist_breakdown_ms"] = breakdown(matcher, built["jobs"], min(args.queries, 20))
         if n <= args.e2e_max:
-            row["end_to_end_broker"] = asyncio.run(end_to_end(settings, matcher, job_ids, args.e2e_requests))
-        ingest.store.close()
-    peak = peak_rss_mb()
-    row["rss_mb"] = {"before_build": round(before), "after_build": round(built), "peak": round(peak)}
+            row["end_to_end_broker"] = asyncio.run(
+                end_to_end(settings, matcher, built["jobs"], args.e2e_requests)
+            )
+        row["profile_cache_entries"] = len(matcher.profiles)
+        row["rss_mb_measuring"] = round(current_rss_mb())
+    before, after = built["rss_before_build"], built["rss_after_build"]
+    row["rss_mb"] = {"before_build": round(before), "after_build": round(after),
+                     "peak": round(max(peak_rss_mb(), built["build_peak_rss"] if reused else 0))}  # fmt: skip
     # The store's share: resident growth while the candidates were written (the peak adds query
-    # and broker working memory, which does not grow with the pool).
-    row["rss_mb_per_100k"] = round((built - before) * 100_000 / n, 1)
+    # and broker working memory, and the profile cache, which do not grow with the pool).
+    row["rss_mb_per_100k"] = round((after - before) * 100_000 / n, 1)
     return row
 
 
@@ -139,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--e2e-max", type=int, default=10_000, help="largest size also measured over the broker")
     ap.add_argument("--e2e-requests", type=int, default=50)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--store", type=Path, help="keep the store here; reuse it if built for the same size")
+    ap.add_argument("--build-only", action="store_true", help="with --store: build it, measure nothing")
     args = ap.parse_args(argv)
     load = os.getloadavg()[0]
     rows = []
@@ -147,6 +186,8 @@ def main(argv: list[str] | None = None) -> None:
         with spawn.Pool(1) as pool:
             rows.append(pool.apply(measure_size, (n, args)))
         print(describe(rows[-1]), flush=True)
+    if args.build_only:
+        return
     for smaller, larger in itertools.pairwise(rows):
         # Between two sizes the fixed allocations cancel out: the cost of one more 100k.
         grown = larger["rss_mb"]["after_build"] - smaller["rss_mb"]["after_build"]
@@ -158,6 +199,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def describe(row: dict[str, Any]) -> str:
+    if "shortlist" not in row:
+        return f"{row['candidates']:>9} candidates: built in {row['build_s']} s into {row['store']}"
+
     def triple(p: dict[str, Any]) -> str:
         return f"{p['p50_ms']}/{p['p95_ms']}/{p['p99_ms']} ms"
 

@@ -8,7 +8,6 @@ Jobs: the bundled job descriptions, varied by id, indexed through ``Ingest.index
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from services.platform.store.factory import open_store
 from services.platform.store.port import Payload, Point, VectorStore, Where
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
-_BATCH = 1_000
+_BATCH = 5_000  # points per upsert: one store call (and WAL append) each
 
 
 def bench_settings(folder: Path) -> Settings:
@@ -44,9 +43,11 @@ def synthetic_points(payloads: list[Payload], first: int, vectors: np.ndarray) -
     points = []
     for offset, vector in enumerate(vectors):
         candidate_id = f"syn-{first + offset:07d}"
-        payload = copy.deepcopy(payloads[(first + offset) % len(payloads)])
-        payload["entity_id"] = candidate_id
-        payload["profile"]["candidate_id"] = candidate_id
+        template = payloads[(first + offset) % len(payloads)]
+        # Shallow copies: only the two ids differ, and the store serialises the payload on
+        # upsert, so the nested parts may be shared (a deepcopy was 70% of the build time).
+        profile = {**template["profile"], "candidate_id": candidate_id}
+        payload = {**template, "entity_id": candidate_id, "profile": profile}
         points.append(Point(layout.point_id("candidate", candidate_id), payload, vector.tolist()))
     return points
 

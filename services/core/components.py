@@ -7,7 +7,7 @@ takes NEUTRAL rather than 0: parsers miss things, and a miss should not read as 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from services.core.model import (
@@ -25,7 +25,9 @@ NEUTRAL = 0.5  # value of a component whose candidate-side evidence is unknown
 LISTED_ONLY = 0.3  # a skill only under a skills heading, never used in experience/projects (rubric §2)
 UNPLACED = 0.6  # a skill in text without headings, where a list cannot be told from use
 BAND_TOP = Seniority.JUNIOR  # the most senior level an early-career role takes without a cap
-SkillIndex = Sequence[tuple[SkillMention, AbstractSet[str]]]  # each candidate skill with all it implies
+# skill id -> (credit, mention) of each candidate mention that is or implies that skill, in the
+# profile's mention order: one dict lookup per requirement instead of a scan of every mention.
+SkillIndex = Mapping[str, Sequence[tuple[float, SkillMention]]]
 
 _A = Archetype
 _ADJACENT: dict[frozenset[Archetype], float] = {  # symmetric affinity of role families
@@ -44,21 +46,23 @@ def clamp(x: float) -> float:
     return min(1.0, max(0.0, x)) if math.isfinite(x) else 0.0
 
 
+# Both tables are built once: scoring calls archetype_fit twice per candidate, and enum attribute
+# access and frozenset building per pair were most of its cost.
+_MEMBERS = [(a, a.value) for a in Archetype]
+_AFFINITY = {(a, b): 1.0 if a == b else _ADJACENT.get(frozenset({a, b}), 0.0) for a in _A for b in _A}
+
+
 def _relative(guess: ArchetypeGuess) -> dict[Archetype, float]:
     """Each archetype's score relative to the best one; the guess itself counts as best."""
-    scores = {a: s for a in Archetype if math.isfinite(s := guess.scores.get(a.value, 0.0)) and s > 0}
+    scores = {a: s for a, v in _MEMBERS if math.isfinite(s := guess.scores.get(v, 0.0)) and s > 0}
     top = max(scores.values(), default=0.0)
     return {**{a: s / top for a, s in scores.items()}, guess.archetype: 1.0}
 
 
 def archetype_fit(job: ArchetypeGuess, cand: ArchetypeGuess) -> float:
-    def affinity(a: Archetype, b: Archetype) -> float:
-        return 1.0 if a == b else _ADJACENT.get(frozenset({a, b}), 0.0)
-
+    jobs = list(_relative(job).items())  # once, not once per candidate archetype
     # Secondary readings count as soft evidence: a DS who also scores as ML engineer fits ML roles.
-    raw = max(
-        rc * rj * affinity(a, b) for a, rc in _relative(cand).items() for b, rj in _relative(job).items()
-    )
+    raw = max(rc * rj * _AFFINITY[a, b] for a, rc in _relative(cand).items() for b, rj in jobs)
     trust = 0.5 + 0.5 * cand.confidence  # an unsure classifier pulls the value towards neutral
     return NEUTRAL + trust * (raw - NEUTRAL)
 
@@ -108,17 +112,27 @@ def skill_credit(m: SkillMention) -> float:
     return UNPLACED if Section.OTHER in m.sections else LISTED_ONLY
 
 
+def index_skills(mentions: Iterable[tuple[SkillMention, AbstractSet[str]]]) -> SkillIndex:
+    """The index of (mention, every skill id it is or implies) pairs, in mention order."""
+    index: dict[str, list[tuple[float, SkillMention]]] = {}
+    for m, implied in mentions:
+        entry = (skill_credit(m), m)
+        for skill_id in implied:
+            index.setdefault(skill_id, []).append(entry)
+    return index
+
+
 def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Requirement], list[str]]:
     """Share of `reqs` met; a skill meets a requirement when it is, or implies, that skill."""
     credit, matched, missing = 0.0, [], []
     for req in reqs:
-        hits = [m for m, implied in index if req.skill_id in implied]
+        hits = index.get(req.skill_id)
         if not hits:
             missing.append(req.name)
             continue
         # Prefer evidence from real use, then the exact skill over one that merely implies it.
-        best = max(hits, key=lambda m: (skill_credit(m), m.skill_id == req.skill_id))
-        credit += skill_credit(best)
+        best_credit, best = max(hits, key=lambda h: (h[0], h[1].skill_id == req.skill_id))
+        credit += best_credit
         matched.append(req.model_copy(update={"evidence": best.evidence or best.name}))
     return (credit / len(reqs) if reqs else 1.0), matched, missing
 

@@ -16,7 +16,15 @@ from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
 from typing import Protocol
 
-from services.core.components import archetype_fit, clamp, coverage, level_fit, saturating
+from services.core.components import (
+    SkillIndex,
+    archetype_fit,
+    clamp,
+    coverage,
+    index_skills,
+    level_fit,
+    saturating,
+)
 from services.core.explain import reason as explain_reason
 from services.core.gates import (
     Check,
@@ -41,16 +49,26 @@ SEMANTIC_FLOOR, SEMANTIC_SPAN = 0.1, 0.6  # MiniLM cosine: ~0.1 unrelated, >=0.7
 DEGREE_SHORT = 0.85  # level multiplier when the degree ask is not met (and not gated)
 
 
+def skill_index(candidate: CandidateProfile, skills: SkillGraph) -> SkillIndex:
+    """Each of the candidate's skills with all it implies; depends on the candidate alone, so a
+    caller scoring one candidate against many jobs can build it once."""
+    return index_skills((m, {m.skill_id, *skills.closure({m.skill_id})}) for m in candidate.skills)
+
+
 def score_match(
     job: JobProfile,
     candidate: CandidateProfile,
     semantic: float,
     skills: SkillGraph,
     weights: Weights | None = None,
+    index: SkillIndex | None = None,
+    explain: bool = True,
 ) -> MatchResult:
     """Score `candidate` for `job`; `semantic` is the cosine of their embeddings.
-    `weights` are used as given; None means `Weights.for_job(job)` (the job's overrides)."""
-    index = [(m, {m.skill_id, *skills.closure({m.skill_id})}) for m in candidate.skills]
+    `weights` are used as given; None means `Weights.for_job(job)` (the job's overrides).
+    `index`: `skill_index(candidate, skills)` if the caller has it already. `explain=False`
+    leaves `reason` empty, for a caller that explains only the results it keeps (`explained`)."""
+    index = skill_index(candidate, skills) if index is None else index
     must, matched_must, missing = coverage(job.must_have, index)
     nice, matched_nice, _ = coverage(job.nice_to_have, index)
     loc_value, loc_gate = location_fit_and_gate(job, candidate)
@@ -110,6 +128,11 @@ def score_match(
         gates=gates,
         excluded=any(g.enforced and not g.passed for g in gates),
     )
+    return explained(result, job, candidate) if explain else result
+
+
+def explained(result: MatchResult, job: JobProfile, candidate: CandidateProfile) -> MatchResult:
+    """`result` with its one-line reason, as `score_match` gives it by default."""
     return result.model_copy(update={"reason": explain_reason(result, job, candidate)})
 
 

@@ -33,6 +33,7 @@ class Scored:
     semantic: float  # the raw cosine the score was computed from
     profile: CandidateProfile
     result: MatchResult
+    profile_sha256: str | None = None  # the profile's digest, if the caller has it already
 
 
 def profile_sha256(profile: BaseModel) -> str:
@@ -55,7 +56,7 @@ def to_decision(
         ConsideredCandidateV1(
             candidate_id=(r := s.result).candidate_id,
             candidate_version=r.candidate_version,
-            profile_sha256=profile_sha256(s.profile),
+            profile_sha256=s.profile_sha256 or profile_sha256(s.profile),
             semantic=s.semantic,
             score=r.score,
             components=dict(sorted(r.components.items())),

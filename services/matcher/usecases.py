@@ -16,13 +16,16 @@ from typing import Literal
 import numpy as np
 
 from schemas.events import GateResultV1, ShortlistEntryV1, ShortlistPublishedV1, SkillEvidenceV1
-from services.core.model import CandidateProfile, JobProfile
-from services.core.scoring import MatchResult, RankedMatch, Weights, rank, rank_jobs, score_match
+from services.core.model import JobProfile
+from services.core.scoring import MatchResult, RankedMatch, Weights, explained, rank, rank_jobs, score_match
 from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import DecisionBook, Scored, to_decision
+from services.matcher.heap import Heap
+from services.matcher.pool import Pool
+from services.matcher.profile_cache import Parsed, ProfileCache
 from services.platform.store import layout
 from services.platform.store.layout import Collections
-from services.platform.store.port import Hit, Point, VectorStore, Where
+from services.platform.store.port import Point, VectorStore
 
 Trigger = Literal["job_indexed", "match_requested", "candidate_indexed", "candidate_erased"]
 
@@ -42,10 +45,16 @@ class Matcher:
     model_name: str
     top_k: int = 10
     retrieve_limit: int = 200
+    profile_cache_size: int = 20_000  # parsed profiles kept, ~55 KB each (~1.1 GB full); 0: none
     # Last published shortlist per job: lets a new candidate skip jobs it cannot enter.
     _published: dict[str, ShortlistPublishedV1] = field(default_factory=dict)
     _closed: set[str] = field(default_factory=set)
     decisions: DecisionBook = field(default_factory=DecisionBook)  # the pool behind each shortlist
+    profiles: ProfileCache = field(init=False)
+    heap: Heap = field(default_factory=Heap)  # keeps full GC passes over the cache off the hot path
+
+    def __post_init__(self) -> None:
+        self.profiles = ProfileCache(self.taxonomy, self.profile_cache_size)
 
     def shortlist(
         self, job_id: str, trigger: Trigger, at: datetime, top_k: int | None = None
@@ -56,7 +65,7 @@ class Matcher:
             return None
         k = top_k or job.profile.top_k or self.top_k
         scored = self._score_candidates(job)
-        ranked = rank([s.result for s in scored], k)
+        ranked = self._explain(job.profile, scored, rank([s.result for s in scored], k))
         shortlist = to_shortlist(job.profile, ranked, trigger, at, k, self.model_name, self.taxonomy.version)
         self._published[job_id] = shortlist
         weights, model_sha256 = Weights.for_job(job.profile), self.decisions.model_sha256()
@@ -68,11 +77,11 @@ class Matcher:
         stored = self._candidate(candidate_id)
         if stored is None:
             return []
-        candidate, vector = stored
+        parsed, vector = stored
         updates = []
         for job in self._open_jobs():
-            result = score_match(job.profile, candidate, _cosine(job.vector, vector), self.taxonomy,
-                                 Weights.for_job(job.profile))  # fmt: skip
+            result = score_match(job.profile, parsed.profile, _cosine(job.vector, vector), self.taxonomy,
+                                 Weights.for_job(job.profile), parsed.index)  # fmt: skip
             previous = self._published.get(job.profile.job_id)
             if previous is not None and not _may_change(previous, result):
                 continue
@@ -87,6 +96,7 @@ class Matcher:
         """After an erasure (the points are gone): fresh shortlists for every open job whose last
         shortlist held the candidate. Jobs this process has published nothing for yet (it
         restarted) are redone too: their last shortlist on the topic may hold the candidate."""
+        self.profiles.evict(candidate_id)  # the parsed copy goes with the points
         updates = []
         for job in self._open_jobs():
             previous = self._published.get(job.profile.job_id)
@@ -97,13 +107,13 @@ class Matcher:
                 updates.append(shortlist)
         return updates
 
-    def _candidate(self, candidate_id: str) -> tuple[CandidateProfile, list[float]] | None:
+    def _candidate(self, candidate_id: str) -> tuple[Parsed, list[float]] | None:
         found = self.store.retrieve(
             self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
         )
         if not found:
             return None
-        return CandidateProfile.model_validate(found[0].payload["profile"]), found[0].vector or []
+        return self.profiles.parse(found[0].payload), found[0].vector or []
 
     def close(self, job_id: str) -> None:
         self._closed.add(job_id)
@@ -114,34 +124,40 @@ class Matcher:
         stored = self._candidate(candidate_id)
         if stored is None:
             return []
-        candidate, vector = stored
+        parsed, vector = stored
         results = [
             score_match(
                 job.profile,
-                candidate,
+                parsed.profile,
                 _cosine(job.vector, vector),
                 self.taxonomy,
                 Weights.for_job(job.profile),
+                parsed.index,
             )
             for job in self._open_jobs()
         ]
         return rank_jobs(results, top_k)
 
     def _score_candidates(self, job: StoredJob) -> list[Scored]:
-        hits = self._retrieve(job)
-        weights = Weights.for_job(job.profile)
-        profiles = [(hit.score, CandidateProfile.model_validate(hit.payload["profile"])) for hit in hits]
-        return [Scored(s, p, score_match(job.profile, p, s, self.taxonomy, weights)) for s, p in profiles]
+        """The whole pool scored; reasons are left out here and written for the shortlist only
+        (`_explain`): the decision record does not carry them, and they cost a fifth of scoring."""
+        weights, taxonomy, profile = Weights.for_job(job.profile), self.taxonomy, job.profile
+        pool = Pool(self.store, self.collections.candidates, self.profiles, self.retrieve_limit)
+        candidates = pool(job.vector, [r.skill_id for r in profile.must_have])
+        self.heap.settle(len(self.profiles))  # before scoring allocates: new profiles are long-lived
+        scored = []
+        for semantic, p in candidates:
+            result = score_match(profile, p.profile, semantic, taxonomy, weights, p.index, explain=False)
+            scored.append(Scored(semantic, p.profile, result, p.sha256))
+        return scored
 
-    def _retrieve(self, job: StoredJob) -> list[Hit]:
-        coll = self.collections.candidates
-        hits = {h.id: h for h in self.store.search(coll, job.vector, self.retrieve_limit, layout.PROFILES)}
-        must = sorted(r.skill_id for r in job.profile.must_have)
-        if must:
-            lexical = Where(must={"doc": "profile", "skills": must})
-            for hit in self.store.search(coll, job.vector, self.retrieve_limit, lexical):
-                hits.setdefault(hit.id, hit)
-        return sorted(hits.values(), key=lambda h: h.id)
+    @staticmethod
+    def _explain(job: JobProfile, scored: list[Scored], ranked: list[RankedMatch]) -> list[RankedMatch]:
+        profiles = {s.result.candidate_id: s.profile for s in scored}
+        return [
+            r.model_copy(update={"result": explained(r.result, job, profiles[r.result.candidate_id])})
+            for r in ranked
+        ]
 
     def _job(self, job_id: str) -> StoredJob | None:
         found = self.store.retrieve(

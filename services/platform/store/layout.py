@@ -103,5 +103,12 @@ def stale_chunks(entity_id: str, version: int) -> Where:
     return Where(must={"entity_id": entity_id, "doc": "chunk"}, must_not={"version": version})
 
 
+def holding_any(skill_ids: list[str]) -> Where:
+    """Profile points holding at least one of the skills. Only profile points carry ``skills``
+    (chunk points never do), so no ``doc`` term is needed; with one, the edge store checked each
+    match against a second index and the search took 3-4x as long (55 vs 15 ms at 100k)."""
+    return Where(must={"skills": skill_ids})
+
+
 PROFILES = Where(must={"doc": "profile"})
 OPEN_PROFILES = Where(must={"doc": "profile", "status": "open"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Scalar = str | int | bool
 Payload = dict[str, Any]
@@ -76,3 +76,21 @@ class VectorStore(Protocol):
     def count(self, collection: str, where: Where | None = None) -> int: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class KeyedSearch(Protocol):
+    """Optional: ``search`` and ``retrieve`` that bring back only the named top-level payload keys.
+
+    Reading a stored payload and turning it into Python costs more than the vector scan once
+    profiles are large, so a reader that caches parsed payloads searches for ids and scores only,
+    then reads the few keys that tell whether its copies are current. Both adapters have it; a
+    wrapper that lacks it makes callers fall back to ``search``."""
+
+    def search_keys(
+        self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
+    ) -> list[Hit]:
+        """As ``search`` (best first, ties by id); ``Hit.payload`` holds only ``keys`` (those present)."""
+
+    def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
+        """As ``retrieve`` without vectors; ``Point.payload`` holds only ``keys`` (those present)."""

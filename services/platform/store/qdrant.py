@@ -119,6 +119,22 @@ class QdrantStore:
         where: Where | None = None,
         with_vectors: bool = False,
     ) -> list[Hit]:
+        return self._search(collection, vector, limit, where, True, with_vectors)
+
+    def search_keys(
+        self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
+    ) -> list[Hit]:
+        return self._search(collection, vector, limit, where, list(keys) or False, False)
+
+    def _search(
+        self,
+        collection: str,
+        vector: Sequence[float],
+        limit: int,
+        where: Where | None,
+        payload: bool | list[str],
+        with_vectors: bool,
+    ) -> list[Hit]:
         query, flt = [float(x) for x in vector], _filter(where)
 
         def fetch(n: int) -> list[qm.ScoredPoint]:
@@ -128,7 +144,7 @@ class QdrantStore:
                     query=query,
                     query_filter=flt,
                     limit=n,
-                    with_payload=True,
+                    with_payload=payload,
                     with_vectors=with_vectors,
                 ).points
 
@@ -136,8 +152,18 @@ class QdrantStore:
         return [Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector)) for h in ranked]
 
     def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]:
+        return self._retrieve(collection, ids, True, with_vectors)
+
+    def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
+        return self._retrieve(collection, ids, list(keys) or False, False)
+
+    def _retrieve(
+        self, collection: str, ids: Sequence[str], payload: bool | list[str], with_vectors: bool
+    ) -> list[Point]:
         with self._lock:
-            records = self._client.retrieve(collection, list(ids), with_vectors=with_vectors)
+            records = self._client.retrieve(
+                collection, list(ids), with_payload=payload, with_vectors=with_vectors
+            )
         found = {str(r.id): r for r in records}
         keys = (str(uuid.UUID(i)) for i in ids)  # the server answers with canonical UUID strings
         return [_point(found[k]) for k in keys if k in found]

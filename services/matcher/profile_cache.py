@@ -1,0 +1,80 @@
+"""Parsed candidate profiles, kept between shortlists so a stored payload is parsed once.
+
+A shortlist scores a few hundred candidates; turning each stored payload into Python and
+validating it cost more than scoring it. The store stays the authority on *who* is in a pool
+(its search returns the ids, version and submission time of the points that exist); the cache
+only supplies the parsed copy of a point it has seen with exactly that stamp. A new version, or
+a resubmission after an erasure (which the ledger only lets through with a newer version and a
+later submission), has another stamp and replaces the old entry. ``evict`` drops a candidate on
+erasure, so no copy of an erased profile outlives the tombstone in this process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from services.core.model import CandidateProfile
+from services.core.scoring import SkillGraph, SkillIndex, skill_index
+from services.matcher.decisions import profile_sha256
+
+Stamp = tuple[int, str | None]  # (version, submitted_at) as stored with the point
+STAMP_KEYS = ("entity_id", "version", "submitted_at")  # what a search asks the store for
+
+
+def stamp_of(payload: dict[str, Any]) -> Stamp:
+    return int(payload.get("version", 0)), payload.get("submitted_at")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A profile and what every shortlist would otherwise recompute from it."""
+
+    profile: CandidateProfile
+    sha256: str  # the digest decision records carry
+    index: SkillIndex  # its skills with their taxonomy closure
+
+    @classmethod
+    def of(cls, profile: CandidateProfile, skills: SkillGraph) -> Parsed:
+        return cls(profile, profile_sha256(profile), skill_index(profile, skills))
+
+
+class ProfileCache:
+    """Bounded LRU of parsed profiles by candidate id, one stamp per candidate; thread-safe."""
+
+    def __init__(self, skills: SkillGraph, capacity: int = 50_000) -> None:
+        if capacity < 0:
+            raise ValueError("capacity must be >= 0")
+        self._skills, self.capacity = skills, capacity
+        self._entries: OrderedDict[str, tuple[Stamp, Parsed]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, candidate_id: str, stamp: Stamp) -> Parsed | None:
+        with self._lock:
+            entry = self._entries.get(candidate_id)
+            if entry is None or entry[0] != stamp:
+                return None
+            self._entries.move_to_end(candidate_id)
+            return entry[1]
+
+    def parse(self, payload: dict[str, Any]) -> Parsed:
+        """Parses a stored profile point's payload and keeps the result under its stamp."""
+        parsed = Parsed.of(CandidateProfile.model_validate(payload["profile"]), self._skills)
+        self.put(payload["entity_id"], stamp_of(payload), parsed)
+        return parsed
+
+    def put(self, candidate_id: str, stamp: Stamp, parsed: Parsed) -> None:
+        with self._lock:
+            self._entries[candidate_id] = (stamp, parsed)
+            self._entries.move_to_end(candidate_id)
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
+    def evict(self, candidate_id: str) -> None:
+        with self._lock:
+            self._entries.pop(candidate_id, None)

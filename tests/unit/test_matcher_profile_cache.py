@@ -1,0 +1,154 @@
+"""The matcher's cache of parsed profiles: current copies only, bounded, and nothing erased."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services import samples
+from services.core.taxonomy import Taxonomy
+from services.matcher.heap import Heap
+from services.matcher.profile_cache import ProfileCache, stamp_of
+from services.platform.store import layout
+from tests.reliability.stores import ReadOnlyStore
+from tests.unit.pipeline_harness import AT, Pipeline, pipeline
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load()
+
+
+@pytest.fixture
+def indexed(tmp_path: Path) -> Iterator[Pipeline]:
+    with pipeline(tmp_path) as p:
+        for candidate in samples.load_candidates()[:6]:
+            p.submit(candidate)
+        p.post(samples.load_jobs()[0])
+        yield p
+
+
+def _payloads(p: Pipeline) -> list[dict[str, Any]]:
+    points = p.store.scroll(p.ingest.collections.candidates, layout.PROFILES)
+    return [pt.payload for pt in sorted(points, key=lambda pt: pt.id)]
+
+
+def _as(payload: dict[str, Any], candidate_id: str, version: int) -> dict[str, Any]:
+    profile = {**payload["profile"], "candidate_id": candidate_id, "version": version}
+    return {**payload, "entity_id": candidate_id, "version": version, "profile": profile}
+
+
+def test_a_newer_version_replaces_the_cached_profile(indexed: Pipeline, taxonomy: Taxonomy) -> None:
+    first, other = _payloads(indexed)[:2]
+    cache = ProfileCache(taxonomy)
+    old = cache.parse(_as(first, "c-1", 1))
+    assert cache.get("c-1", (1, first.get("submitted_at"))) is old
+    new = cache.parse(_as(other, "c-1", 2))
+    assert cache.get("c-1", (1, first.get("submitted_at"))) is None  # the old stamp no longer matches
+    assert cache.get("c-1", stamp_of(_as(other, "c-1", 2))) is new
+    assert new.profile.version == 2 and len(cache) == 1
+
+
+def test_the_submission_time_is_part_of_the_stamp(indexed: Pipeline, taxonomy: Taxonomy) -> None:
+    payload = _as(_payloads(indexed)[0], "c-1", 3)
+    cache = ProfileCache(taxonomy)
+    cache.parse(payload | {"submitted_at": "2024-01-01T00:00:00+00:00"})
+    assert cache.get("c-1", (3, "2024-02-01T00:00:00+00:00")) is None
+
+
+def test_the_cache_stays_within_its_bound_and_drops_the_least_recently_used(
+    indexed: Pipeline, taxonomy: Taxonomy
+) -> None:
+    payload = _payloads(indexed)[0]
+    cache = ProfileCache(taxonomy, capacity=3)
+    for i in range(3):
+        cache.parse(_as(payload, f"c-{i}", 1))
+    assert cache.get("c-0", stamp_of(_as(payload, "c-0", 1))) is not None  # c-0 used: c-1 is oldest
+    cache.parse(_as(payload, "c-3", 1))
+    assert len(cache) == 3
+    assert cache.get("c-1", stamp_of(_as(payload, "c-1", 1))) is None
+    assert all(cache.get(f"c-{i}", stamp_of(_as(payload, f"c-{i}", 1))) for i in (0, 2, 3))
+
+
+def test_a_cached_profile_is_the_parse_of_the_stored_one(indexed: Pipeline) -> None:
+    job_id = samples.load_jobs()[0].job_id
+    indexed.decide(job_id)
+    for payload in _payloads(indexed):
+        parsed = indexed.matcher.profiles.get(payload["entity_id"], stamp_of(payload))
+        assert parsed is not None
+        assert parsed.profile.model_dump(mode="json") == payload["profile"]
+
+
+def test_an_erased_candidate_is_evicted_and_never_shortlisted_again(indexed: Pipeline) -> None:
+    job_id = samples.load_jobs()[0].job_id
+    matcher = indexed.matcher
+    before = indexed.considered(job_id)
+    gone = sorted(before)[0]
+    assert matcher.profiles.get(gone, _stamp(indexed, gone)) is not None
+    stamp = _stamp(indexed, gone)
+    assert indexed.ingest.erase_candidate(gone, AT + timedelta(days=1))
+    # Even before the tombstone reaches the matcher, the store says who is in the pool.
+    assert gone not in indexed.considered(job_id)
+    matcher.forget_candidate(gone, AT + timedelta(days=1))
+    assert matcher.profiles.get(gone, stamp) is None
+    assert set(indexed.considered(job_id)) == set(before) - {gone}
+
+
+def test_a_resubmitted_candidate_is_scored_from_the_new_profile(indexed: Pipeline) -> None:
+    job_id = samples.load_jobs()[0].job_id
+    candidates = samples.load_candidates()
+    indexed.decide(job_id)
+    # Candidate 0 is resubmitted (version 2) with candidate 1's résumé.
+    event = candidates[1].model_copy(update={"candidate_id": candidates[0].candidate_id, "version": 2})
+    indexed.submit(event)
+    considered = indexed.considered(job_id)[candidates[0].candidate_id]
+    assert considered.candidate_version == 2
+    payload = indexed.store.retrieve(
+        indexed.ingest.collections.candidates, [layout.point_id("candidate", candidates[0].candidate_id)]
+    )[0].payload
+    parsed = indexed.matcher.profiles.get(candidates[0].candidate_id, stamp_of(payload))
+    assert parsed is not None and parsed.profile.version == 2
+    assert considered.profile_sha256 == parsed.sha256
+
+
+def test_a_store_without_keyed_search_gives_the_same_shortlist(indexed: Pipeline) -> None:
+    job_id = samples.load_jobs()[0].job_id
+    at = datetime(2024, 7, 1, tzinfo=UTC)
+    keyed = indexed.matcher.shortlist(job_id, "match_requested", at)
+    plain = indexed.matcher.__class__(
+        store=ReadOnlyStore(indexed.store),  # search and retrieve only, whole payloads
+        taxonomy=indexed.matcher.taxonomy,
+        collections=indexed.matcher.collections,
+        model_name=indexed.matcher.model_name,
+    )
+    assert plain.shortlist(job_id, "match_requested", at) == keyed
+    assert len(plain.profiles) == len(indexed.considered(job_id))
+
+
+def test_a_cold_and_a_warm_cache_give_the_same_decision(indexed: Pipeline) -> None:
+    job_id = samples.load_jobs()[0].job_id
+    cold = indexed.decide(job_id)
+    warm = indexed.decide(job_id)
+    assert warm.considered == cold.considered and warm.decision_id == cold.decision_id
+
+
+def test_the_heap_is_frozen_only_once_the_cache_is_large() -> None:
+    heap = Heap(min_cached=10)
+    try:
+        assert not heap.settle(9) and gc.get_freeze_count() == 0
+        assert heap.settle(10) and gc.get_freeze_count() > 0
+        heap.THAW_EVERY = 2
+        assert not heap.settle(10)  # the second settle hands everything back to the collector
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
+
+
+def _stamp(p: Pipeline, candidate_id: str) -> tuple[int, str | None]:
+    found = p.store.retrieve(p.ingest.collections.candidates, [layout.point_id("candidate", candidate_id)])
+    return stamp_of(found[0].payload)
