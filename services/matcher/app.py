@@ -33,6 +33,7 @@ def build_matcher(settings: Settings, store: VectorStore) -> Matcher:
         model_name=model_name(settings.model),
         top_k=settings.matcher.top_k,
         retrieve_limit=settings.matcher.retrieve_limit,
+        profile_cache_size=settings.matcher.profile_cache_size,
         decisions=decision_book(settings),
     )
 
