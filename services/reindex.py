@@ -19,17 +19,16 @@ embedder and taxonomy:
 Blue/green: with a target prefix the points go to a new generation of collections (the erasure
 ledger is copied over first); the services switch by their ``collection_prefix``.
 
-Staleness: points written here carry the model name and taxonomy version that produced them
-(payload ``model`` / ``taxonomy_version``); a point whose stamp differs from the current one, or
-that has none, is stale.
+Staleness: ingest stamps every point with the model name and taxonomy version that produced it
+(payload ``model`` / ``taxonomy_version``, ``layout.fingerprint``); a point whose stamp differs from
+the current one, or that has none (written before stamping existed), is stale.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -44,12 +43,10 @@ from services.ingest.usecases import Ingest
 from services.platform.dead_letters import POISON
 from services.platform.embedder import Embedder
 from services.platform.settings import KafkaSettings, Settings
+from services.platform.store import layout
 from services.platform.store.layout import Collections
-from services.platform.store.port import CollectionSpec, Hit, Point, VectorStore, Where
+from services.platform.store.port import Point, VectorStore, Where
 from services.topic_lag import bounded, partitions_of, read_to_end, throwaway_consumer
-
-MODEL_KEY = "model"
-TAXONOMY_KEY = "taxonomy_version"
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class Fingerprint:
     taxonomy_version: str
 
     def payload(self) -> dict[str, str]:
-        return {MODEL_KEY: self.model, TAXONOMY_KEY: self.taxonomy_version}
+        return layout.fingerprint(self.model, self.taxonomy_version)
 
 
 @dataclass(frozen=True)
@@ -94,55 +91,6 @@ class ReindexReport:
     erased: int = 0
 
 
-class StampingStore:
-    """The store as the ingest use-case sees it during a reindex: every profile or chunk point
-    upserted inside ``stamping()`` records the fingerprint. Closing a job re-upserts the stored
-    point, so only indexing stamps: a job whose posting left the topic must stay stale."""
-
-    def __init__(self, inner: VectorStore, stamp: dict[str, str], collections: Collections) -> None:
-        self._inner, self._stamp, self._active = inner, stamp, False
-        self._stamped = {collections.candidates, collections.jobs}  # not the demographics
-
-    @contextmanager
-    def stamping(self) -> Iterator[None]:
-        self._active = True
-        try:
-            yield
-        finally:
-            self._active = False
-
-    def upsert(self, collection: str, points: Sequence[Point]) -> None:
-        if self._active and collection in self._stamped:
-            points = [Point(p.id, {**p.payload, **self._stamp}, p.vector) for p in points]
-        self._inner.upsert(collection, points)
-
-    def ensure_collection(self, spec: CollectionSpec) -> None:
-        self._inner.ensure_collection(spec)
-
-    def delete(self, collection: str, where: Where) -> None:
-        self._inner.delete(collection, where)
-
-    def search(
-        self, collection: str, vector: Sequence[float], limit: int,
-        where: Where | None = None, with_vectors: bool = False,
-    ) -> list[Hit]:  # fmt: skip
-        return self._inner.search(collection, vector, limit, where, with_vectors)
-
-    def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]:
-        return self._inner.retrieve(collection, ids, with_vectors)
-
-    def scroll(
-        self, collection: str, where: Where | None = None, with_vectors: bool = False
-    ) -> Iterator[Point]:
-        return self._inner.scroll(collection, where, with_vectors)
-
-    def count(self, collection: str, where: Where | None = None) -> int:
-        return self._inner.count(collection, where)
-
-    def close(self) -> None:
-        self._inner.close()
-
-
 def prepare(store: VectorStore, live: Collections, target: Collections, dim: int) -> None:
     """Create the target collections; a new generation gets a copy of the erasure ledger, so an
     erased candidate stays erased there. In place, a changed dimension fails here (ValueError)."""
@@ -162,8 +110,8 @@ def _at(record: ConsumerRecord[Any, Any]) -> datetime:
 class Replay:
     """Applies input records to the ingest use-case in the order live ingest would have."""
 
-    def __init__(self, ingest: Ingest, store: StampingStore, topics: Topics, report: ReindexReport) -> None:
-        self._ingest, self._store, self._topics, self._report = ingest, store, topics, report
+    def __init__(self, ingest: Ingest, topics: Topics, report: ReindexReport) -> None:
+        self._ingest, self._topics, self._report = ingest, topics, report
         self._held: dict[tuple[str, str], list[tuple[datetime, str]]] = defaultdict(list)
 
     def hold(self, record: ConsumerRecord[Any, Any]) -> None:
@@ -185,14 +133,12 @@ class Replay:
             if record.topic == self._topics.candidate_submitted:
                 candidate = CandidateSubmittedV1.model_validate_json(record.value or b"")
                 self._release(("candidate", candidate.candidate_id), at)
-                with self._store.stamping():
-                    done = self._ingest.index_candidate(candidate, at) is not None
+                done = self._ingest.index_candidate(candidate, at) is not None
                 kind = "candidate"
             else:
                 job = JobPostedV1.model_validate_json(record.value or b"")
                 self._release(("job", job.job_id), at)
-                with self._store.stamping():
-                    done = self._ingest.index_job(job, at) is not None
+                done = self._ingest.index_job(job, at) is not None
                 kind = "job"
         except POISON:  # what the live service dead-letters
             self._report.unreadable += 1
@@ -237,16 +183,15 @@ async def reindex(
     target = Collections.with_prefix(into) if into else live
     current = Fingerprint(embedder.name, taxonomy.version)
     prepare(store, live, target, embedder.dim)
-    stamped = StampingStore(store, current.payload(), target)
     # Built as the ingest service builds it (limits, blind mode), so both derive the same profiles.
     qdrant = settings.qdrant.model_copy(
         update={"collection_prefix": into or settings.qdrant.collection_prefix}
     )
-    ingest = build_ingest(settings.model_copy(update={"qdrant": qdrant}), stamped, embedder)
+    ingest = build_ingest(settings.model_copy(update={"qdrant": qdrant}), store, embedder)
     ingest.taxonomy = taxonomy  # the service loads the shipped taxonomy; callers may stage another
     report = ReindexReport(target, current, before=staleness(store, target, current))
     topics = Topics(settings.kafka.topic_prefix)
-    replay = Replay(ingest, stamped, topics, report)
+    replay = Replay(ingest, topics, report)
     async for record in _records(settings.kafka, [topics.candidate_erased, topics.job_closed]):
         report.records += 1
         replay.hold(record)

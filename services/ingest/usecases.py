@@ -167,11 +167,12 @@ class Ingest:
         if not chunks:
             raise DocumentError("empty", "the document has no readable text")
         vectors = self.embedder.embed(chunks)
-        points = layout.chunk_points(kind, entity_id, version, chunks, vectors.tolist())
+        produced_by = layout.fingerprint(self.embedder.name, self.taxonomy.version)
+        points = layout.chunk_points(kind, entity_id, version, chunks, vectors.tolist(), produced_by)
         mean = mean_vector(vectors)
         submitted = at.isoformat()
         points.append(layout.profile_point(kind, entity_id, version, mean, profile, skills, archetype,
-                                           submitted_at=submitted))  # fmt: skip
+                                           submitted_at=submitted, produced_by=produced_by))  # fmt: skip
         self.store.upsert(collection, points)
         self.store.delete(collection, layout.stale_chunks(entity_id, version))
         return len(chunks)

@@ -9,6 +9,7 @@ the entity id, so replaying a topic rewrites the same points instead of adding n
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -48,6 +49,16 @@ def point_id(kind: Kind, entity_id: str, part: str = "profile") -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{kind}:{entity_id}:{part}"))
 
 
+# What produced a point: a point whose model or taxonomy differs from the running settings is stale
+# (``rolefit reindex --dry-run`` counts them).
+MODEL_KEY = "model"
+TAXONOMY_KEY = "taxonomy_version"
+
+
+def fingerprint(model: str, taxonomy_version: str) -> dict[str, str]:
+    return {MODEL_KEY: model, TAXONOMY_KEY: taxonomy_version}
+
+
 def profile_point(
     kind: Kind,
     entity_id: str,
@@ -58,10 +69,13 @@ def profile_point(
     archetype: str,
     status: str = "open",
     submitted_at: str | None = None,
+    produced_by: Mapping[str, str] | None = None,
 ) -> Point:
     """``submitted_at``: broker time of the record this profile came from (ISO 8601), so an
-    erasure can tell a profile submitted after it from one it must remove."""
+    erasure can tell a profile submitted after it from one it must remove. ``produced_by``: the
+    ``fingerprint`` of the model and taxonomy that derived it."""
     payload = {
+        **(produced_by or {}),
         "entity_id": entity_id,
         "doc": "profile",
         "version": version,
@@ -76,12 +90,14 @@ def profile_point(
 
 
 def chunk_points(
-    kind: Kind, entity_id: str, version: int, chunks: list[str], vectors: list[list[float]]
-) -> list[Point]:
+    kind: Kind, entity_id: str, version: int, chunks: list[str], vectors: list[list[float]],
+    produced_by: Mapping[str, str] | None = None,
+) -> list[Point]:  # fmt: skip
     return [
         Point(
             point_id(kind, entity_id, f"chunk:{index}"),
             {
+                **(produced_by or {}),
                 "entity_id": entity_id,
                 "doc": "chunk",
                 "version": version,
