@@ -3,10 +3,12 @@
 Each record is treated as the one-at-a-time handler treats it: undecodable or schema-invalid
 bytes and unreadable documents are poison, dead-lettered alone with provenance headers; the others
 are indexed and their ``candidate.indexed`` published, in offset order per key. Records that fail
-transiently (and later records of the same key) are retried with backoff; once retries are spent
-the whole batch is rewound (``nack`` puts every partition back to its first record here) and
-nothing is committed. The batch is committed (``ack``) only after every record is durable in the
-store and its output or dead letter was acknowledged by the broker (``acks=all``).
+transiently (and later records of the same key) are retried with backoff. A record is settled once
+it is durable in the store and its output or dead letter was acknowledged by the broker
+(``acks=all``). When every record is settled the batch is committed (``ack``). When retries run
+out, each partition is committed up to its settled prefix and rewound to its first unsettled
+record (``services.ingest.settled``); records settled behind that point are skipped when they come
+back, so nothing is published twice.
 
 The per-message dead-letter middleware is not used here: it would treat the batch as one record.
 """
@@ -18,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import anyio
+from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.message import KafkaMessage as OneMessage
@@ -27,6 +30,7 @@ from faststream.message import StreamMessage, decode_message
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1
 from schemas.topics import Topics, dead_letter_topic
 from services.ingest.batching import BatchIndexer
+from services.ingest.settled import Partition, Settled, resume_at, rewound
 from services.ingest.usecases import Ingest
 from services.platform.dead_letters import POISON, provenance_headers
 from services.platform.messaging import in_thread, key, per_handler_group, record_time
@@ -70,15 +74,10 @@ def candidate_batch_router(
     router = KafkaRouter()
     indexed_out = router.publisher(topics.candidate_indexed, schema=CandidateIndexedV1)
 
-    # Dead letters published for a batch that is later rewound: its redelivery must not publish
-    # them again (one dead letter per record). Cleared once a batch is committed.
-    lettered: set[tuple[Any, ...]] = set()
+    # Records settled in a delivery that was then (partly) rewound: skipped when they come back.
+    settled_before = Settled()
 
     async def dead_letter(record: Any, exc: BaseException) -> None:
-        # Offsets identify a record; key and value too where offsets are not real (TestKafkaBroker).
-        where = (record.topic, record.partition, record.offset, record.key, hash(record.value))
-        if where in lettered:
-            return
         await broker.publish(
             record.value,
             topic=dead_letter_topic(record.topic),
@@ -89,7 +88,6 @@ def candidate_batch_router(
             "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, type(exc).__name__
         )
         metrics.dead_letter(record.topic, type(exc).__name__)
-        lettered.add(where)
 
     @router.subscriber(
         topics.candidate_submitted,
@@ -101,47 +99,79 @@ def candidate_batch_router(
     )
     async def candidates_submitted(values: list[bytes], msg: KafkaMessage) -> None:
         """Index new or updated résumés, a batch at a time."""
+        records = _records(msg)
+        settled: set[int] = set()  # positions in records
+
+        def settle(i: int) -> None:
+            settled.add(i)
+            settled_before.add(records[i])
+
         try:
-            pending: list[tuple[Any, CandidateSubmittedV1]] = []
-            for record in _records(msg):
+            pending: list[tuple[int, CandidateSubmittedV1]] = []
+            for i, record in enumerate(records):
+                if record in settled_before:
+                    settled.add(i)
+                    continue
                 try:
                     # Decoded as FastStream decodes one record (by its content-type): the same
                     # error classes as one at a time.
                     decoded = decode_message(await _ONE.parse_message(record))
-                    pending.append((record, CandidateSubmittedV1.model_validate(decoded)))
+                    pending.append((i, CandidateSubmittedV1.model_validate(decoded)))
                 except POISON as exc:
                     await dead_letter(record, exc)
+                    settle(i)
             wait = retry.initial_wait_s
             for attempt in range(1, retry.attempts + 1):
                 events = [event for _, event in pending]
-                times = [record_time(SimpleNamespace(raw_message=record)) for record, _ in pending]
+                times = [record_time(SimpleNamespace(raw_message=records[i])) for i, _ in pending]
                 outcomes = await in_thread(indexer.index, events, times)
                 failed = []
-                for (record, event), outcome in zip(pending, outcomes, strict=True):
+                for (i, event), outcome in zip(pending, outcomes, strict=True):
                     if outcome.error is None:
                         done = "indexed" if outcome.indexed is not None else "stale"
                         metrics.document("candidate", _kind(event), done)
                         if outcome.indexed is not None:
                             await indexed_out.publish(outcome.indexed, key=key(event.candidate_id))
+                        settle(i)
                     elif isinstance(outcome.error, POISON):
                         metrics.document("candidate", _kind(event), "rejected")
-                        await dead_letter(record, outcome.error)
+                        await dead_letter(records[i], outcome.error)
+                        settle(i)
                     else:
-                        failed.append((record, event, outcome.error))
+                        failed.append((i, event, outcome.error))
                 if not failed:
-                    await msg.ack()
-                    lettered.clear()
-                    return
-                pending = [(record, event) for record, event, _ in failed]
+                    break
+                pending = [(i, event) for i, event, _ in failed]
                 if attempt < retry.attempts:
                     metrics.retry(topics.candidate_submitted, type(failed[0][2]).__name__)
                     await anyio.sleep(wait)
                     wait = min(retry.max_wait_s, wait * 2)
-            raise failed[0][2]
+            else:
+                raise failed[0][2]
         except Exception:
-            # Transient and still failing: rewind the batch so nothing past it is committed.
-            log.exception("batch of %d from %s failed; rewinding", len(values), topics.candidate_submitted)
+            # Still failing: what is settled is committed, the rest is read again.
+            unsettled = len(records) - len(settled)
+            log.exception("%d of %d records from %s failed; rewinding them", unsettled, len(records),
+                          topics.candidate_submitted)  # fmt: skip
             metrics.exhausted(topics.candidate_submitted)
-            await msg.nack()
+        await _commit_settled(msg, records, settled, settled_before)
 
     return router
+
+
+async def _commit_settled(msg: Any, records: list[Any], settled: set[int], seen: Settled) -> None:
+    """Rewind each partition to its first unsettled record, then commit every partition's position:
+    the settled prefix where something failed, the whole batch elsewhere. When no partition moved
+    on, nothing is committed: the rewind alone (FastStream's ``nack`` would rewind every partition
+    to the batch start, settled prefixes included)."""
+    back = rewound(records, settled)
+    for tp, offset in back.items():
+        msg.consumer.seek(partition=TopicPartition(tp.topic, tp.partition), offset=offset)
+    positions = resume_at(records, settled)
+    if not back or any(_advanced(records, tp, offset) for tp, offset in positions.items()):
+        await msg.ack()
+        seen.forget_before(positions)
+
+
+def _advanced(records: list[Any], tp: Partition, offset: int) -> bool:
+    return offset > min(r.offset for r in records if (r.topic, r.partition) == tp)

@@ -1,10 +1,12 @@
-"""The batched candidate.submitted subscriber, wired as in production, on TestKafkaBroker.
-Commit semantics against the real broker are in tests/integration/test_batch_commits.py."""
+"""The batched candidate.submitted subscriber, wired as in production, on TestKafkaBroker, and
+where it commits and rewinds after a failure. Commit semantics against the real broker are in
+tests/integration/test_batch_commits.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +17,8 @@ from faststream.kafka.annotations import KafkaMessage
 from schemas.events import CandidateIndexedV1
 from schemas.topics import Topics, dead_letter_topic
 from services.ingest.app import attach_ingest, build_ingest
+from services.ingest.batch_handler import _commit_settled
+from services.ingest.settled import Settled, resume_at, rewound
 from services.platform.dead_letters import HEADER_PREFIX
 from services.platform.kafka import make_broker
 from services.platform.settings import IngestSettings, KafkaSettings, QdrantSettings, Settings
@@ -149,5 +153,95 @@ async def test_no_per_event_collection_open(tmp_path: Path, monkeypatch: pytest.
         assert (
             wired.store.count(wired.settings.qdrant.collection_prefix + "candidates", layout.PROFILES) == 12
         )
+    finally:
+        wired.store.close()
+
+
+def record(partition: int, offset: int, topic: str = "t") -> SimpleNamespace:
+    return SimpleNamespace(topic=topic, partition=partition, offset=offset, key=b"k", value=b"v")
+
+
+class RecordingMessage:
+    """The message a batch handler acks, with a consumer that remembers seeks."""
+
+    def __init__(self) -> None:
+        self.seeks: dict[tuple[str, int], int] = {}
+        self.acked = False
+        self.consumer = self
+
+    def seek(self, partition: Any, offset: int) -> None:
+        self.seeks[partition.topic, partition.partition] = offset
+
+    async def ack(self) -> None:
+        self.acked = True
+
+
+async def test_each_partition_commits_its_settled_prefix_and_rewinds_from_its_first_unsettled_record() -> (
+    None
+):
+    records = [
+        record(0, 10),
+        record(0, 11),
+        record(1, 5),
+        record(0, 12),
+        record(1, 6),
+        record(0, 13),
+        record(2, 7),
+    ]
+    settled = {0, 1, 2, 4, 5}  # 0@12 and 2@7 failed; 0@13 succeeded behind 0@12
+    assert resume_at(records, settled) == {("t", 0): 12, ("t", 1): 7, ("t", 2): 7}
+    assert rewound(records, settled) == {("t", 0): 12, ("t", 2): 7}
+
+    seen = Settled()
+    for i in settled:
+        seen.add(records[i])
+    msg = RecordingMessage()
+    await _commit_settled(msg, records, settled, seen)
+    assert msg.seeks == {("t", 0): 12, ("t", 2): 7} and msg.acked  # partitions 0 and 1 moved on
+    assert record(0, 13) in seen and record(0, 10) not in seen  # only what comes back is remembered
+    assert len(seen) == 1
+
+
+async def test_nothing_is_committed_when_no_partition_moved_on() -> None:
+    records = [record(0, 3), record(0, 4), record(1, 9)]
+    msg = RecordingMessage()
+    await _commit_settled(msg, records, {1}, Settled())
+    assert msg.seeks == {("t", 0): 3, ("t", 1): 9} and not msg.acked
+
+
+class FailingUntilFixed:
+    """Upserts of one entity fail until ``fixed`` is set: retries run out, the batch is rewound."""
+
+    def __init__(self, inner: VectorStore) -> None:
+        self.failing = FailingFor(inner, "bad")
+        self.inner = inner
+        self.fixed = False
+
+    def upsert(self, collection: str, points: Any) -> None:
+        return (self.inner if self.fixed else self.failing).upsert(collection, points)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def test_records_settled_before_a_rewind_are_not_published_again(tmp_path: Path) -> None:
+    stores: list[FailingUntilFixed] = []
+
+    def wrap(inner: VectorStore) -> FailingUntilFixed:
+        stores.append(FailingUntilFixed(inner))
+        return stores[0]
+
+    wired = Wired(tmp_path, store_wrapper=wrap)
+    wired.settings.retry.attempts = 2
+    try:
+        batch = wired.batch((resume("a"), b"a"), (resume("bad"), b"bad"), (resume("c"), b"c"))
+        async with TestKafkaBroker(wired.broker) as broker:
+            await broker.publish_batch(*batch, topic=wired.topics.candidate_submitted)
+            assert [e.candidate_id for e in wired.indexed] == ["a", "c"]
+            stores[0].fixed = True
+            # The rewind delivers the batch again: only the record that was not settled runs.
+            await broker.publish_batch(*batch, topic=wired.topics.candidate_submitted)
+        assert [e.candidate_id for e in wired.indexed] == ["a", "c", "bad"]
+        assert not wired.dead
     finally:
         wired.store.close()
