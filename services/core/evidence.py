@@ -5,6 +5,7 @@ recruiter can see *why* a profile was credited, not just that it was.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 
@@ -109,10 +110,16 @@ _SPEC_SKILLS = {spec: frozenset(ids.split(" ")) for spec, ids in _SPEC_SKILL_IDS
 
 def sentences(text: str) -> list[str]:
     """Bullets, lines and sentences: the unit a snippet is cut from."""
+    return list(_sentences(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _sentences(text: str) -> tuple[str, ...]:
+    # Cached: a profile looks for MLOps, impact and deployment evidence in the same text.
     out: list[str] = []
     for unit in _UNIT.findall(text):
         out.extend(s.strip(" \t-–—:").rstrip(".;") for s in _SENTENCE_END.split(unit))
-    return [s for s in out if len(s) > 3]
+    return tuple(s for s in out if len(s) > 3)
 
 
 def snippet(sentence: str, at: int = 0) -> str:
@@ -128,7 +135,7 @@ def snippet(sentence: str, at: int = 0) -> str:
 def _collect(text: str, test: Callable[[str], int | None]) -> list[str]:
     found: list[str] = []
     seen: list[str] = []
-    for sent in sentences(text):
+    for sent in _sentences(text):
         if (at := test(sent)) is None:
             continue
         snip = snippet(sent, at)

@@ -37,20 +37,32 @@ _STATES = (
 _POSTCODE = re.compile(  # US ZIP after a state code, UK postcode
     rf"(?<=\b(?:{_STATES})\s)\d{{5}}(?:-\d{{4}})?\b|\b[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\b"
 )
-_LABELS: list[tuple[str, str]] = [  # "Label: value" lines whose whole value is personal
-    ("dob", r"d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|born"),
-    ("age", r"age"),
-    ("gender", r"gender|sex"),
-    ("marital", r"marital\s+status|civil\s+status"),
-    ("address", r"(?:home\s+|street\s+|postal\s+)?address"),
-    ("phone", r"phone|mobile|cell|tel"),
-    ("url", r"linkedin|github|website|portfolio|blog"),
+_LABELS: list[tuple[str, str, tuple[str, ...]]] = [  # "Label: value" lines whose whole value is personal
+    (
+        "dob",
+        r"d\.?o\.?b\.?|date\s+of\s+birth|birth\s*date|born",
+        ("dob", "d.ob", "do.b", "d.o.b", "birth", "born"),
+    ),
+    ("age", r"age", ("age",)),
+    ("gender", r"gender|sex", ("gender", "sex")),
+    ("marital", r"marital\s+status|civil\s+status", ("marital", "civil")),
+    ("address", r"(?:home\s+|street\s+|postal\s+)?address", ("address",)),
+    ("phone", r"phone|mobile|cell|tel", ("phone", "mobile", "cell", "tel")),
+    (
+        "url",
+        r"linkedin|github|website|portfolio|blog",
+        ("linkedin", "github", "website", "portfolio", "blog"),
+    ),
 ]
 _VALUE = r"\S(?:(?![^\S\n]{2}|[^\S\n][|•][^\S\n])[^\n])*"  # to the end of line or of a "  |  " field
 _FIELD_START = r"(^|[^\S\n]{2}|[|•][^\S\n]*)"
 _LABEL_RE = [  # a label opens a line or a "  |  "-separated field; an already-redacted value is skipped
-    (key, re.compile(_FIELD_START + rf"((?:{label})\b[^\S\n]*[:\-][^\S\n]*)(?!\[){_VALUE}", re.I | re.M))
-    for key, label in _LABELS
+    (
+        key,
+        re.compile(_FIELD_START + rf"((?:{label})\b[^\S\n]*[:\-][^\S\n]*)(?!\[){_VALUE}", re.I | re.M),
+        needles,
+    )
+    for key, label, needles in _LABELS
 ]
 _BORN = r"\bborn\s+(?:on\s+|in\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d{2}\b"
 _AGE = r"\b(?:aged?\s*:?\s*\d{2}\b(?:\s+years?(?:\s+old)?)?|\d{2}\s*(?:years?|yrs?|y/o)[\s-]+old\b)"
@@ -71,14 +83,15 @@ _INSTITUTION = re.compile(
     rf"{_CAMPUS}|\b(?:MIT(?!\s+licen[cs])|UCLA|NYU|CMU|UIUC|UPenn|Caltech|Georgia Tech|UC Berkeley"
     r"|ETH Z[uü]rich|EPFL|IIT(?:\s+[A-Z][a-z]+)?)\b"
 )
-_INLINE: list[tuple[str, re.Pattern[str], str]] = [
-    ("dob", re.compile(_BORN, re.I), "[dob]"),
-    ("age", re.compile(_AGE, re.I), "[age]"),
-    ("marital", re.compile(r"\b(?:married|unmarried|divorced|widowed)\b", re.I), "[marital]"),
-    ("gender", re.compile(r"\b(?:fe)?male\b", re.I), "[gender]"),
-    ("title", re.compile(r"\b(?:Mrs|Mr|Ms|Mx|Miss)\b\.?\s+(?=[A-ZÀ-Þ\[])"), ""),
-    ("institution", _INSTITUTION, "[institution]"),
-]
+_INLINE: list[tuple[str, re.Pattern[str], str, tuple[str, ...]]] = [
+    ("dob", re.compile(_BORN, re.I), "[dob]", ("born",)),
+    ("age", re.compile(_AGE, re.I), "[age]", ("age", "old")),
+    ("marital", re.compile(r"\b(?:married|unmarried|divorced|widowed)\b", re.I), "[marital]",
+     ("married", "divorced", "widowed")),
+    ("gender", re.compile(r"\b(?:fe)?male\b", re.I), "[gender]", ("male",)),
+    ("title", re.compile(r"\b(?:Mrs|Mr|Ms|Mx|Miss)\b\.?\s+(?=[A-ZÀ-Þ\[])"), "", ("mr", "ms", "mx", "miss")),
+    ("institution", _INSTITUTION, "[institution]", ()),
+]  # fmt: skip
 _PHOTO = re.compile(
     r"^[^\S\n]*(?:photo|picture|headshot|photograph)\b[^\n]*$|^[^\n]*\.(?:jpe?g|png|gif|webp)\b[^\n]*$",
     re.I | re.M,
@@ -95,6 +108,24 @@ _AGREE = {"is": "are", "was": "were", "has": "have", "does": "do"}
 
 Replacer = str | Callable[[re.Match[str]], str]
 
+# Most patterns cannot match without one of a few words; a text that has none of them skips the
+# scan (redaction is a good part of ingest's time outside the model). Needles are lower case and
+# compared with the text folded as re.IGNORECASE folds: "İ"/"ı" match "i", "ſ" "s", "K" "k".
+_IGNORECASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_EMAIL_NEEDLES = ("@",)
+_URL_NEEDLES = ("://", "www.", "linkedin.com", "github.com", "gitlab.com", "kaggle.com", "medium.com",
+                "twitter.com", "x.com", "behance.net", "stackoverflow.com", "about.me")  # fmt: skip
+_PHOTO_NEEDLES = ("photo", "picture", "headshot", ".jp", ".png", ".gif", ".webp")
+
+
+def _mentions(text: str, needles: tuple[str, ...]) -> bool:
+    """False only when the text cannot match: no needle occurs in it (needles () : always True)."""
+    if not needles:
+        return True
+    special = any(c in text for c in "\u0130\u0131\u017f\u212a")  # rare: translate is slow
+    folded = (text.translate(_IGNORECASE_FOLD) if special else text).lower()
+    return any(needle in folded for needle in needles)
+
 
 @dataclass(frozen=True)
 class Redacted:
@@ -102,7 +133,16 @@ class Redacted:
     removed: dict[str, int] = field(default_factory=dict)
 
 
-def _sub(counts: Counter[str], key: str, pattern: re.Pattern[str], repl: Replacer, text: str) -> str:
+def _sub(
+    counts: Counter[str],
+    key: str,
+    pattern: re.Pattern[str],
+    repl: Replacer,
+    text: str,
+    needles: tuple[str, ...] = (),
+) -> str:
+    if not _mentions(text, needles):
+        return text
     new, n = pattern.subn(repl, text)
     counts[key] += n
     return new
@@ -129,18 +169,18 @@ def _pronoun(m: re.Match[str]) -> str:
 def redact(text: str) -> Redacted:
     counts: Counter[str] = Counter()
     name = find_name(text)  # read before e-mails and links, which often contain the name
-    text = _sub(counts, "email", _EMAIL, "[email]", text)
-    text = _sub(counts, "url", _URL, "[url]", text)
-    text = _sub(counts, "photo", _PHOTO, "[photo]", text)
-    for key, pattern in _LABEL_RE:
-        text = _sub(counts, key, pattern, rf"\g<1>\g<2>[{key}]", text)
+    text = _sub(counts, "email", _EMAIL, "[email]", text, _EMAIL_NEEDLES)
+    text = _sub(counts, "url", _URL, "[url]", text, _URL_NEEDLES)
+    text = _sub(counts, "photo", _PHOTO, "[photo]", text, _PHOTO_NEEDLES)
+    for key, pattern, needles in _LABEL_RE:
+        text = _sub(counts, key, pattern, rf"\g<1>\g<2>[{key}]", text, needles)
     before = text.count("[phone]")
     text = _PHONE.sub(_phone, text)
     counts["phone"] += text.count("[phone]") - before
     text = _sub(counts, "address", _ADDRESS, "[address]", text)
     text = _sub(counts, "address", _POSTCODE, "[postcode]", text)
-    for key, pattern, repl in _INLINE:
-        text = _sub(counts, key, pattern, repl, text)
+    for key, pattern, repl, needles in _INLINE:
+        text = _sub(counts, key, pattern, repl, text, needles)
     if name:
         text, found = redact_name(name, text)
         counts["name"] += found
