@@ -31,7 +31,10 @@ def build_ingest(settings: Settings, store: VectorStore, embedder: Embedder) -> 
         embedder=TimedEmbedder(embedder, metrics),
         taxonomy=Taxonomy.load(),
         collections=collections,
-        limits=DocumentLimits(max_bytes=settings.ingest.max_document_bytes),
+        limits=DocumentLimits(
+            max_bytes=settings.ingest.max_document_bytes,
+            max_page_content_bytes=settings.ingest.max_page_content_bytes,
+        ),
         blind=settings.ingest.blind,
     )
 

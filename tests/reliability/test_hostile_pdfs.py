@@ -21,7 +21,11 @@ import pytest
 
 from schemas.events import CandidateSubmittedV1, ResumeFile
 from services.core.documents import DocumentError, DocumentLimits, read_document
+from services.ingest.app import build_ingest
 from services.platform.dead_letters import HEADER_PREFIX
+from services.platform.settings import IngestSettings, QdrantSettings, Settings
+from services.platform.store.factory import open_store
+from tests.fakes import HashingEmbedder
 from tests.reliability.inmemory import in_memory_ingest
 from tests.unit.document_factory import lines_pdf, raw_pdf
 
@@ -151,3 +155,21 @@ def test_the_sample_pdfs_read_the_same_under_the_page_limit_and_are_far_below_it
         read_document(path.name, content, DocumentLimits(max_page_content_bytes=512))
     assert refused.value.reason == "page_too_large"
     assert read_document(path.name, content, DocumentLimits(max_page_content_bytes=64 * 1024)) == unlimited
+
+
+def test_the_ingest_settings_set_the_page_limit_of_the_service(tmp_path: Path) -> None:
+    """``ROLEFIT_INGEST__MAX_PAGE_CONTENT_BYTES`` reaches the use-case the service runs."""
+    page = raw_pdf(f"BT /F1 11 Tf 72 700 Td {_runs(8_000).decode()} ET")  # ~0.2 MB of content
+    lowered = Settings(ingest=IngestSettings(max_page_content_bytes=128 * 1024))
+    store = open_store(QdrantSettings(path=tmp_path))
+    try:
+        strict = build_ingest(lowered, store, HashingEmbedder()).limits
+        default = build_ingest(Settings(), store, HashingEmbedder()).limits
+    finally:
+        store.close()
+    assert strict.max_page_content_bytes == 128 * 1024
+    assert strict.max_bytes == lowered.ingest.max_document_bytes
+    assert read_document("cv.pdf", page, default).text
+    with pytest.raises(DocumentError) as refused:
+        read_document("cv.pdf", page, strict)
+    assert refused.value.reason == "page_too_large"
