@@ -28,11 +28,11 @@ from faststream.kafka.parser import AioKafkaParser
 from faststream.message import StreamMessage, decode_message
 
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1
-from schemas.topics import Topics, dead_letter_topic
+from schemas.topics import Topics
 from services.ingest.batching import BatchIndexer
 from services.ingest.settled import Partition, Settled, resume_at, rewound
 from services.ingest.usecases import Ingest
-from services.platform.dead_letters import POISON, provenance_headers
+from services.platform.dead_letters import POISON, dead_letter
 from services.platform.messaging import in_thread, key, per_handler_group, record_time
 from services.platform.observability import document_kind, metrics
 from services.platform.settings import IngestSettings, RetrySettings, Settings
@@ -77,18 +77,6 @@ def candidate_batch_router(
     # Records settled in a delivery that was then (partly) rewound: skipped when they come back.
     settled_before = Settled()
 
-    async def dead_letter(record: Any, exc: BaseException) -> None:
-        await broker.publish(
-            record.value,
-            topic=dead_letter_topic(record.topic),
-            key=record.key,
-            headers=provenance_headers(record, exc),
-        )
-        log.warning(
-            "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, type(exc).__name__
-        )
-        metrics.dead_letter(record.topic, type(exc).__name__)
-
     @router.subscriber(
         topics.candidate_submitted,
         batch=True,
@@ -118,7 +106,7 @@ def candidate_batch_router(
                     decoded = decode_message(await _ONE.parse_message(record))
                     pending.append((i, CandidateSubmittedV1.model_validate(decoded)))
                 except POISON as exc:
-                    await dead_letter(record, exc)
+                    await dead_letter(broker.publish, record, exc)
                     settle(i)
             wait = retry.initial_wait_s
             for attempt in range(1, retry.attempts + 1):
@@ -135,7 +123,7 @@ def candidate_batch_router(
                         settle(i)
                     elif isinstance(outcome.error, POISON):
                         metrics.document("candidate", _kind(event), "rejected")
-                        await dead_letter(records[i], outcome.error)
+                        await dead_letter(broker.publish, records[i], outcome.error)
                         settle(i)
                     else:
                         failed.append((i, event, outcome.error))

@@ -73,6 +73,21 @@ def provenance_headers(record: Any, exc: BaseException) -> dict[str, str]:
     }
 
 
+async def dead_letter(publish: Publish, record: Any, exc: BaseException) -> None:
+    """``record``'s original key and bytes to ``<topic>.dlq`` with provenance headers; logged and
+    counted (the reason only, never the content)."""
+    await publish(
+        record.value,
+        topic=dead_letter_topic(record.topic),
+        key=record.key,
+        headers=provenance_headers(record, exc),
+    )
+    log.warning(
+        "dead-lettered %s[%s]@%s: %s", record.topic, record.partition, record.offset, type(exc).__name__
+    )
+    metrics.dead_letter(record.topic, type(exc).__name__)
+
+
 class DeadLetterMiddleware(BaseMiddleware):
     """Wraps decoding and the handler. Built per message by ``dead_letter_middleware``."""
 
@@ -101,20 +116,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         except POISON as exc:
             if record.topic.endswith(DLQ_SUFFIX):
                 raise  # never dead-letter a dead letter
-            await self._publish(
-                record.value,
-                topic=dead_letter_topic(record.topic),
-                key=record.key,
-                headers=provenance_headers(record, exc),
-            )
-            log.warning(
-                "dead-lettered %s[%s]@%s: %s",
-                record.topic,
-                record.partition,
-                record.offset,
-                type(exc).__name__,
-            )
-            metrics.dead_letter(record.topic, type(exc).__name__)
+            await dead_letter(self._publish, record, exc)
             await msg.ack()
             return None
         except Exception:
