@@ -45,15 +45,21 @@ class Outage:
         return getattr(self.inner, name)
 
 
-async def test_a_batch_is_committed_only_after_every_record_is_durable(
-    kafka_settings: KafkaSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _batched(kafka_settings: KafkaSettings, tmp_path: Path) -> Settings:
+    """Batches of up to 16 records and two quick tries: a failure reaches the rewind fast."""
     settings = Settings(
         kafka=kafka_settings,
         qdrant=QdrantSettings(path=tmp_path / "store"),
         ingest=IngestSettings(batch_max_records=16),
     )
     settings.retry.attempts, settings.retry.initial_wait_s = 2, 0.05
+    return settings
+
+
+async def test_a_batch_is_committed_only_after_every_record_is_durable(
+    kafka_settings: KafkaSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _batched(kafka_settings, tmp_path)
     outage: list[Outage] = []
 
     def open_flaky(qdrant: QdrantSettings) -> VectorStore:
@@ -129,12 +135,7 @@ async def indexed_events(settings: Settings, topic: str, want: int) -> list[tupl
 async def test_a_failure_mid_batch_commits_the_settled_prefix_and_publishes_nothing_twice(
     kafka_settings: KafkaSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(
-        kafka=kafka_settings,
-        qdrant=QdrantSettings(path=tmp_path / "store"),
-        ingest=IngestSettings(batch_max_records=16),
-    )
-    settings.retry.attempts, settings.retry.initial_wait_s = 2, 0.05
+    settings = _batched(kafka_settings, tmp_path)
     stores: list[RefusesOne] = []
 
     def open_flaky(qdrant: QdrantSettings) -> VectorStore:
