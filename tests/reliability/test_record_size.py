@@ -65,6 +65,22 @@ def _document_event(candidate_id: str, record_bytes: int) -> CandidateSubmittedV
     )
 
 
+async def _submit_until_committed(settings: Settings, event: CandidateSubmittedV1, outcome: str) -> None:
+    """Run ingest, submit ``event`` and wait until its offset is committed (``outcome``: for the
+    timeout message)."""
+    topics = Topics(settings.kafka.topic_prefix)
+    store = open_store(settings.qdrant)
+    try:
+        async with running(settings, store), publisher(settings) as ats:
+            await ats.publish(event, topics.candidate_submitted, key=event.candidate_id.encode())
+            submitted = group(settings, "candidate-submitted")
+            await eventually(
+                lambda: fully_committed(settings, submitted, topics.candidate_submitted), outcome
+            )
+    finally:
+        store.close()
+
+
 def test_the_default_kafka_limits_fit_the_largest_document_and_every_client_uses_them() -> None:
     kafka, ingest = KafkaSettings(), IngestSettings()
     assert kafka.max_message_bytes >= document_record_bytes(ingest.max_document_bytes) > 13 * MB
@@ -113,16 +129,7 @@ async def test_a_5_mb_document_event_goes_through_the_real_broker_and_is_indexed
     event = _document_event("cand-big", 5 * MB)
     body = event.model_dump_json().encode()
     assert len(body) > 5 * MB - 1024  # five times Kafka's default limit
-    store = open_store(settings.qdrant)
-    try:
-        async with running(settings, store), publisher(settings) as ats:
-            await ats.publish(event, topics.candidate_submitted, key=b"cand-big")
-            submitted = group(settings, "candidate-submitted")
-            await eventually(
-                lambda: fully_committed(settings, submitted, topics.candidate_submitted), "indexed"
-            )
-    finally:
-        store.close()
+    await _submit_until_committed(settings, event, "indexed")
     stored = await read_topic(settings, topics.candidate_submitted)
     assert [len(r.value) for r in stored] == [len(body)]  # the whole record, byte for byte
     assert stored[0].value == body
@@ -158,16 +165,7 @@ async def test_a_poison_record_at_the_size_limit_is_still_dead_lettered(
     event = _document_event("cand-at-limit", limit - 64)  # over max_document_bytes: poison
     body = event.model_dump_json().encode()
     assert limit - 1024 < len(body) <= limit
-    store = open_store(settings.qdrant)
-    try:
-        async with running(settings, store), publisher(settings) as ats:
-            await ats.publish(event, topics.candidate_submitted, key=b"cand-at-limit")
-            submitted = group(settings, "candidate-submitted")
-            await eventually(
-                lambda: fully_committed(settings, submitted, topics.candidate_submitted), "dead-lettered"
-            )
-    finally:
-        store.close()
+    await _submit_until_committed(settings, event, "dead-lettered")
     dead = await read_topic(settings, dead_letter_topic(topics.candidate_submitted))
     assert [r.value for r in dead] == [body]
     headers = {k: v.decode() for k, v in dead[0].headers}
