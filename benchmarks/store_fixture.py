@@ -15,6 +15,7 @@ import numpy as np
 
 from benchmarks.perf import RandomEmbedder, unit_vectors
 from services import samples
+from services.core.model import CandidateProfile
 from services.ingest.app import build_ingest
 from services.ingest.usecases import Ingest
 from services.platform.settings import Settings
@@ -40,14 +41,14 @@ def templates(ingest: Ingest) -> list[Payload]:
 
 
 def synthetic_points(payloads: list[Payload], first: int, vectors: np.ndarray) -> list[Point]:
+    profiles = [layout.read_profile(p, CandidateProfile)[0] for p in payloads]
     points = []
     for offset, vector in enumerate(vectors):
         candidate_id = f"syn-{first + offset:07d}"
-        template = payloads[(first + offset) % len(payloads)]
-        # Shallow copies: only the two ids differ, and the store serialises the payload on
-        # upsert, so the nested parts may be shared (a deepcopy was 70% of the build time).
-        profile = {**template["profile"], "candidate_id": candidate_id}
-        payload = {**template, "entity_id": candidate_id, "profile": profile}
+        template = (first + offset) % len(payloads)
+        profile = profiles[template].model_copy(update={"candidate_id": candidate_id})
+        text = profile.model_dump_json()
+        payload = {**payloads[template], "entity_id": candidate_id, layout.PROFILE_JSON: text}
         points.append(Point(layout.point_id("candidate", candidate_id), payload, vector.tolist()))
     return points
 

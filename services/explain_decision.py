@@ -17,9 +17,8 @@ from services.core.match_result import MatchResult
 from services.core.model import CandidateProfile, JobProfile
 from services.core.scoring import Weights, score_match
 from services.core.taxonomy import Taxonomy
-from services.matcher.decisions import profile_sha256
 from services.platform.store import layout
-from services.platform.store.layout import Collections
+from services.platform.store.layout import Collections, M
 from services.platform.store.port import VectorStore
 
 TOLERANCE = 1e-9
@@ -57,13 +56,15 @@ def find(
     raise NotReproducible(f"{candidate_id} was not considered for {job_id} in {which}")
 
 
-def _stored(store: VectorStore, collection: str, kind: layout.Kind, entity_id: str) -> dict[str, object]:
+def _stored(
+    store: VectorStore, collection: str, kind: layout.Kind, entity_id: str, model: type[M]
+) -> tuple[M, str]:
+    """The stored profile and its digest."""
     found = store.retrieve(collection, [layout.point_id(kind, entity_id)])
     if not found:
         raise NotReproducible(f"{kind} {entity_id} is no longer stored (closed and purged, or erased)")
-    profile = found[0].payload["profile"]
-    assert isinstance(profile, dict)
-    return profile
+    profile, text = layout.read_profile(found[0].payload, model)
+    return profile, layout.text_sha256(text)
 
 
 def _check_same(kind: str, entity_id: str, version: int, digest: str, recorded: tuple[int, str]) -> None:
@@ -84,13 +85,13 @@ def reproduce(
     if taxonomy.version != decision.taxonomy_version:
         used = decision.taxonomy_version
         raise NotReproducible(f"taxonomy {taxonomy.version} is loaded; the decision used {used}")
-    job = JobProfile.model_validate(_stored(store, collections.jobs, "job", decision.job_id))
-    _check_same("job", job.job_id, job.version, profile_sha256(job),
+    job, job_sha256 = _stored(store, collections.jobs, "job", decision.job_id, JobProfile)
+    _check_same("job", job.job_id, job.version, job_sha256,
                 (decision.job_version, decision.job_profile_sha256))  # fmt: skip
-    candidate = CandidateProfile.model_validate(
-        _stored(store, collections.candidates, "candidate", entry.candidate_id)
+    candidate, candidate_sha256 = _stored(
+        store, collections.candidates, "candidate", entry.candidate_id, CandidateProfile
     )
-    _check_same("candidate", candidate.candidate_id, candidate.version, profile_sha256(candidate),
+    _check_same("candidate", candidate.candidate_id, candidate.version, candidate_sha256,
                 (entry.candidate_version, entry.profile_sha256))  # fmt: skip
     result = score_match(job, candidate, entry.semantic, taxonomy, Weights(**decision.weights))
     problems = _differences(result, entry, decision)

@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import BaseModel
+
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1, JobIndexedV1, JobPostedV1
 from services.core.adversarial import defuse
 from services.core.candidates import build_candidate_profile
@@ -68,7 +70,7 @@ class Ingest:
         skills = sorted(self.taxonomy.closure(profile.skill_ids()))
         chunks = self._write(
             "candidate", self.collections.candidates, event.candidate_id, event.version, text,
-            profile.model_dump(mode="json"), skills, profile.archetype.archetype.value, at,
+            profile, skills, profile.archetype.archetype.value, at,
         )  # fmt: skip
         self.demographics.record(event.candidate_id, event.version, event.demographics)  # never profiled
         return CandidateIndexedV1(
@@ -109,7 +111,7 @@ class Ingest:
         skills = sorted(self.taxonomy.closure(r.skill_id for r in job.must_have + job.nice_to_have))
         self._write(
             "job", self.collections.jobs, event.job_id, event.version, text,
-            job.model_dump(mode="json"), skills, job.archetype.archetype.value, at,
+            job, skills, job.archetype.archetype.value, at,
         )  # fmt: skip
         return JobIndexedV1(
             job_id=event.job_id,
@@ -161,7 +163,7 @@ class Ingest:
 
     def _write(
         self, kind: layout.Kind, collection: str, entity_id: str, version: int, text: str,
-        profile: dict[str, object], skills: list[str], archetype: str, at: datetime,
+        profile: BaseModel, skills: list[str], archetype: str, at: datetime,
     ) -> int:  # fmt: skip
         chunks = self.embedder.chunk(text)
         if not chunks:

@@ -35,7 +35,7 @@ class Pool:
         # A point erased after the search has no payload left: it is not in the pool.
         found = {i: self.profiles.get(p["entity_id"], stamp_of(p)) for i, p in payloads.items()}
         if missing := [i for i, parsed in found.items() if parsed is None]:
-            full = {i: payloads[i] for i in missing if "profile" in payloads[i]}  # search sent it all
+            full = {i: payloads[i] for i in missing if layout.holds_profile(payloads[i])}  # search sent all
             if unread := [i for i in missing if i not in full]:
                 full.update((p.id, p.payload) for p in self.store.retrieve(self.collection, unread))
             found.update((i, self.profiles.parse(payload)) for i, payload in full.items())

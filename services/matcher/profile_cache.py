@@ -19,6 +19,7 @@ from typing import Any
 from services.core.model import CandidateProfile
 from services.core.scoring import SkillGraph, SkillIndex, skill_index
 from services.matcher.decisions import profile_sha256
+from services.platform.store import layout
 
 Stamp = tuple[int, str | None]  # (version, submitted_at) as stored with the point
 STAMP_KEYS = ("entity_id", "version", "submitted_at")  # what a search asks the store for
@@ -37,8 +38,8 @@ class Parsed:
     index: SkillIndex  # its skills with their taxonomy closure
 
     @classmethod
-    def of(cls, profile: CandidateProfile, skills: SkillGraph) -> Parsed:
-        return cls(profile, profile_sha256(profile), skill_index(profile, skills))
+    def of(cls, profile: CandidateProfile, skills: SkillGraph, sha256: str | None = None) -> Parsed:
+        return cls(profile, sha256 or profile_sha256(profile), skill_index(profile, skills))
 
 
 class ProfileCache:
@@ -64,7 +65,8 @@ class ProfileCache:
 
     def parse(self, payload: dict[str, Any]) -> Parsed:
         """Parses a stored profile point's payload and keeps the result under its stamp."""
-        parsed = Parsed.of(CandidateProfile.model_validate(payload["profile"]), self._skills)
+        profile, text = layout.read_profile(payload, CandidateProfile)
+        parsed = Parsed.of(profile, self._skills, layout.text_sha256(text))
         self.put(payload["entity_id"], stamp_of(payload), parsed)
         return parsed
 

@@ -35,6 +35,7 @@ class StoredJob:
     profile: JobProfile
     vector: list[float]
     open: bool
+    sha256: str  # of the stored profile
 
 
 @dataclass
@@ -69,7 +70,7 @@ class Matcher:
         shortlist = to_shortlist(job.profile, ranked, trigger, at, k, self.model_name, self.taxonomy.version)
         self._published[job_id] = shortlist
         weights, model_sha256 = Weights.for_job(job.profile), self.decisions.model_sha256()
-        self.decisions.add(to_decision(job.profile, scored, shortlist, weights, model_sha256))
+        self.decisions.add(to_decision(job.profile, scored, shortlist, weights, model_sha256, job.sha256))
         return shortlist
 
     def rematch_candidate(self, candidate_id: str, at: datetime) -> list[ShortlistPublishedV1]:
@@ -174,11 +175,9 @@ class Matcher:
 
 
 def _stored_job(point: Point) -> StoredJob:
-    return StoredJob(
-        JobProfile.model_validate(point.payload["profile"]),
-        point.vector or [],
-        point.payload.get("status") == "open",
-    )
+    profile, text = layout.read_profile(point.payload, JobProfile)
+    is_open = point.payload.get("status") == "open"
+    return StoredJob(profile, point.vector or [], is_open, layout.text_sha256(text))
 
 
 def _cosine(a: list[float], b: list[float]) -> float:

@@ -54,7 +54,7 @@ class StoreQueries:
 
     def open_jobs(self) -> list[JobView]:
         points = self.store.scroll(self.collections.jobs, layout.OPEN_PROFILES)
-        profiles = (JobProfile.model_validate(p.payload["profile"]) for p in points)
+        profiles = (layout.read_profile(p.payload, JobProfile)[0] for p in points)
         views = [self._view(p) for p in profiles if not self.shortlists.is_closed(p.job_id)]
         return sorted(views, key=lambda v: (v.profile.title.casefold(), v.profile.job_id))
 
@@ -62,7 +62,7 @@ class StoreQueries:
         found = self.store.retrieve(self.collections.jobs, [layout.point_id("job", job_id)])
         if not found or found[0].payload.get("status") != "open" or self.shortlists.is_closed(job_id):
             return None
-        return self._view(JobProfile.model_validate(found[0].payload["profile"]))
+        return self._view(layout.read_profile(found[0].payload, JobProfile)[0])
 
     def _view(self, profile: JobProfile) -> JobView:
         weights = Weights.for_job(profile).as_dict()

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from schemas.events import CandidateErasedV1, JobClosedV1
 from schemas.topics import Topics
 from services.cli import app
+from services.core.model import CandidateProfile
 from services.core.taxonomy import DEFAULT_PATH, Taxonomy
 from services.ingest.app import attach_ingest, build_ingest
 from services.platform import embedder as embedder_module
@@ -177,8 +178,7 @@ def test_reindex_in_place_after_a_model_and_taxonomy_change(
         and strong["taxonomy_version"] == "9.9.9-test"
     )
     assert "acme-tooling" in strong["skills"] and "acme-tooling" not in before["skills"]
-    skills = [s["skill_id"] for s in strong["profile"]["skills"]]
-    assert "acme-tooling" in skills
+    assert "acme-tooling" in layout.read_profile(strong, CandidateProfile)[0].skill_ids()
     assert np.allclose(strong["vector"], np.roll(before["vector"], 1), atol=1e-5)
 
 

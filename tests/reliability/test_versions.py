@@ -11,6 +11,7 @@ import pytest
 
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1, JobIndexedV1, JobPostedV1
 from schemas.topics import Topics
+from services.core.model import JobProfile
 from services.ingest.app import build_ingest
 from services.ingest.usecases import Ingest
 from services.platform.settings import KafkaSettings, QdrantSettings, Settings
@@ -82,7 +83,7 @@ def test_an_older_job_is_ignored(ingest: Ingest) -> None:
     assert ingest.index_job(job.model_copy(update={"version": 4}), AT) is not None
     assert ingest.index_job(job.model_copy(update={"version": 3, "title": "Old title"}), AT) is None
     stored = ingest.store.retrieve(COLLECTIONS.jobs, [layout.point_id("job", job.job_id)])[0].payload
-    assert stored["version"] == 4 and stored["profile"]["title"] == job.title
+    assert stored["version"] == 4 and layout.read_profile(stored, JobProfile)[0].title == job.title
 
 
 @pytest.mark.broker

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,9 @@ from typing import Any
 import pytest
 
 from services import samples
+from services.core.model import CandidateProfile
 from services.core.taxonomy import Taxonomy
+from services.matcher.decisions import profile_sha256
 from services.matcher.heap import Heap
 from services.matcher.profile_cache import ProfileCache, stamp_of
 from services.platform.store import layout
@@ -39,8 +42,10 @@ def _payloads(p: Pipeline) -> list[dict[str, Any]]:
 
 
 def _as(payload: dict[str, Any], candidate_id: str, version: int) -> dict[str, Any]:
-    profile = {**payload["profile"], "candidate_id": candidate_id, "version": version}
-    return {**payload, "entity_id": candidate_id, "version": version, "profile": profile}
+    stored, _ = layout.read_profile(payload, CandidateProfile)
+    profile = stored.model_copy(update={"candidate_id": candidate_id, "version": version})
+    text = profile.model_dump_json()
+    return {**payload, "entity_id": candidate_id, "version": version, layout.PROFILE_JSON: text}
 
 
 def test_a_newer_version_replaces_the_cached_profile(indexed: Pipeline, taxonomy: Taxonomy) -> None:
@@ -81,7 +86,19 @@ def test_a_cached_profile_is_the_parse_of_the_stored_one(indexed: Pipeline) -> N
     for payload in _payloads(indexed):
         parsed = indexed.matcher.profiles.get(payload["entity_id"], stamp_of(payload))
         assert parsed is not None
-        assert parsed.profile.model_dump(mode="json") == payload["profile"]
+        text = payload[layout.PROFILE_JSON]
+        assert parsed.profile.model_dump_json() == text
+        assert parsed.sha256 == layout.text_sha256(text) == profile_sha256(parsed.profile)
+
+
+def test_a_profile_stored_before_profiles_were_text_still_parses_with_the_same_digest(
+    indexed: Pipeline, taxonomy: Taxonomy
+) -> None:
+    payload = _payloads(indexed)[0]
+    text = payload[layout.PROFILE_JSON]
+    legacy = {k: v for k, v in payload.items() if k != layout.PROFILE_JSON} | {"profile": json.loads(text)}
+    new, old = ProfileCache(taxonomy).parse(payload), ProfileCache(taxonomy).parse(legacy)
+    assert old.profile == new.profile and old.sha256 == new.sha256
 
 
 def test_an_erased_candidate_is_evicted_and_never_shortlisted_again(indexed: Pipeline) -> None:

@@ -2,25 +2,30 @@
 and matcher (reader) agree on collection names, point ids and payload keys.
 
 Each entity has one ``profile`` point (vector = normalised mean of its chunk vectors,
-payload = the full profile) and one ``chunk`` point per window. Point ids are UUIDv5 of
+payload = the full profile, as its JSON text) and one ``chunk`` point per window. Point ids are UUIDv5 of
 the entity id, so replaying a topic rewrites the same points instead of adding new ones.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
 
 from services.platform.store.port import CollectionSpec, Point, Where
 
 Kind = Literal["candidate", "job"]
+M = TypeVar("M", bound=BaseModel)
 CANDIDATES = "candidates"
 JOBS = "jobs"
 ERASURES = "erasures"
 DEMOGRAPHICS = "demographics"
 KEYWORD_FIELDS = ("entity_id", "doc", "status", "skills", "archetype")
+PROFILE_JSON = "profile_json"  # payload key of a profile point's profile
 _NAMESPACE = uuid.UUID("6f1c3b7e-8f5d-4a9e-9d1b-0c2e7a4b5f60")
 
 
@@ -64,7 +69,7 @@ def profile_point(
     entity_id: str,
     version: int,
     vector: list[float],
-    profile: dict[str, Any],
+    profile: BaseModel,
     skills: list[str],
     archetype: str,
     status: str = "open",
@@ -82,11 +87,32 @@ def profile_point(
         "status": status,
         "skills": sorted(skills),
         "archetype": archetype,
-        "profile": profile,
+        # One string, not a nested object: the store reads it back ~10x faster (a few hundred
+        # profiles per shortlist), and the digest of the very text is the profile's digest.
+        PROFILE_JSON: profile.model_dump_json(),
     }
     if submitted_at is not None:
         payload["submitted_at"] = submitted_at
     return Point(point_id(kind, entity_id), payload, vector)
+
+
+def read_profile(payload: Mapping[str, Any], model: type[M]) -> tuple[M, str]:
+    """The profile a point holds, and the JSON text it was read from. Points written before
+    profiles were stored as text hold a nested ``profile`` object: its text is the model's dump."""
+    text = payload.get(PROFILE_JSON)
+    if isinstance(text, str):
+        return model.model_validate_json(text), text
+    profile = model.model_validate(payload["profile"])
+    return profile, profile.model_dump_json()
+
+
+def holds_profile(payload: Mapping[str, Any]) -> bool:
+    return PROFILE_JSON in payload or "profile" in payload
+
+
+def text_sha256(text: str) -> str:
+    """The digest decision records carry for a profile: over its JSON text."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def chunk_points(
