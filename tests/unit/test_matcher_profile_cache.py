@@ -154,16 +154,19 @@ def test_a_cold_and_a_warm_cache_give_the_same_decision(indexed: Pipeline) -> No
     assert warm.considered == cold.considered and warm.decision_id == cold.decision_id
 
 
-def test_the_heap_is_frozen_only_once_the_cache_is_large() -> None:
-    heap = Heap(min_cached=10)
+def test_the_heap_is_frozen_and_young_collections_spaced_only_once_the_cache_is_large() -> None:
+    heap, threshold = Heap(min_cached=10), gc.get_threshold()
     try:
-        assert not heap.settle(9) and gc.get_freeze_count() == 0
+        gc.set_threshold(700, *threshold[1:])
+        assert not heap.settle(9) and gc.get_freeze_count() == 0 and gc.get_threshold()[0] == 700
         assert heap.settle(10) and gc.get_freeze_count() > 0
+        assert gc.get_threshold() == (Heap.YOUNG_THRESHOLD, *threshold[1:])
         heap.THAW_EVERY = 2
         assert not heap.settle(10)  # the second settle hands everything back to the collector
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
 
 
 def _stamp(p: Pipeline, candidate_id: str) -> tuple[int, str | None]:
