@@ -89,18 +89,20 @@ def _seniority_fit(job: Seniority, cand: Seniority | None) -> float:
     return 1.0 if cand.rank - job.rank <= 1 else 0.85
 
 
-def level_fit(job: JobProfile, cand: CandidateProfile) -> float | None:
+def level_fit(job: JobProfile, cand: CandidateProfile, fit: float | None = None) -> float | None:
     """Mean of the years fit and the seniority fit, over those the job states; None if neither.
 
     Years and titles earned in another field say little about this role (a mechanical engineer's
     ten years for a lead data scientist), so the value leaves NEUTRAL only as far as the
-    candidate fits the role's archetype."""
+    candidate fits the role's archetype (``fit``: its ``archetype_fit``, if the caller has it)."""
     parts = [_years_fit(job.min_years, cand.years_experience)] if job.min_years else []
     if job.seniority is not None:
         parts.append(_seniority_fit(job.seniority, cand.seniority))
     if not parts:
         return None
-    return NEUTRAL + archetype_fit(job.archetype, cand.archetype) * (sum(parts) / len(parts) - NEUTRAL)
+    if fit is None:
+        fit = archetype_fit(job.archetype, cand.archetype)
+    return NEUTRAL + fit * (sum(parts) / len(parts) - NEUTRAL)
 
 
 def skill_credit(m: SkillMention) -> float:

@@ -73,17 +73,15 @@ def score_match(
     nice, matched_nice, _ = coverage(job.nice_to_have, index)
     loc_value, loc_gate = location_fit_and_gate(job, candidate)
     auth_gate, degree_check = work_authorization_gate(job, candidate), degree_gate(job, candidate)
-    level = level_fit(job, candidate)
+    fit = archetype_fit(job.archetype, candidate.archetype)
+    level = level_fit(job, candidate, fit)
     # Advisory gate failures lower the component they belong to (the score carries them).
     degree_factor = DEGREE_SHORT if degree_check and not degree_check[0] else 1.0
     values: dict[str, tuple[float, bool]] = {  # component -> (value, counts for this job)
         "semantic": ((semantic - SEMANTIC_FLOOR) / SEMANTIC_SPAN, True),
         "must_have": (must, bool(job.must_have)),
         "nice_to_have": (nice, bool(job.nice_to_have)),
-        "archetype": (
-            archetype_fit(job.archetype, candidate.archetype),
-            job.archetype.archetype is not Archetype.OTHER,
-        ),
+        "archetype": (fit, job.archetype.archetype is not Archetype.OTHER),
         "level": ((1.0 if level is None else level) * degree_factor, level is not None or bool(degree_check)),
         "location": (
             loc_value * (0.5 if auth_gate and not auth_gate[0] else 1.0),
