@@ -114,9 +114,9 @@ def breakdown(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, f
         matcher.shortlist(job_ids[i % len(job_ids)], "match_requested", datetime.now(UTC))
     profiler.disable()
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    wanted = {"shortlist": "total", "_hits": "store searches (ids and scores)",
-              "retrieve_keys": "store read of the pool's stamps",
-              "parse": "profile parse (cache misses)", "score_match": "scoring",
+    wanted = {"shortlist": "total", "_hits": "store searches (ids, scores, stamps, skills)",
+              "retrieve": "store read of cache misses", "parse": "profile parse (cache misses)",
+              "score_match": "scoring",
               "to_decision": "decision record", "settle": "gc settle"}  # fmt: skip
     out: dict[str, float] = {}
     for (file, _, name), (_, _, _, cumulative, _) in stats.items():

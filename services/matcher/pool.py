@@ -1,10 +1,18 @@
 """Hybrid retrieval of the candidates a job's shortlist is chosen from, with parsed profiles.
 
 The pool is the dense neighbours of the job's vector plus the nearest candidates holding at least
-one must-have skill (taxonomy closure, so implied skills count), in point-id order. The searches
-bring back ids and scores only; one read of the union's stamps tells which parsed profiles the
-cache holds current copies of, and one more read fetches the whole payloads of the rest. On a
-store without ``KeyedSearch`` the searches bring back whole payloads, as before.
+one must-have skill (taxonomy closure, so implied skills count), in point-id order.
+
+One scan usually finds both: the nearest ``WIDEN`` x ``limit`` profiles, with the skills each
+holds, hold the nearest ``limit`` holders whenever that many are among them (anyone outside is
+farther than all of them). Only when must-haves are rarer than that does a second, filtered
+search run; the store answers it from its payload index, which is fast for rare skills. A broad
+filter is what is slow: at 1M candidates a search filtered to the 92% holding "python, pytorch
+or sql" took 375 ms against 95 ms unfiltered.
+
+The searches bring back ids, scores, version stamps and skills only; the stamps tell which
+parsed profiles the cache holds current copies of, and one read fetches the whole payloads of
+the rest. On a store without ``KeyedSearch`` the searches bring back whole payloads, as before.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from services.matcher.profile_cache import STAMP_KEYS, Parsed, ProfileCache, sta
 from services.platform.store import layout
 from services.platform.store.port import Hit, KeyedSearch, VectorStore, Where
 
+SKILLS_KEY = "skills"  # the taxonomy closure of a profile's skills, which ``holding_any`` matches
+
 
 @dataclass
 class Pool:
@@ -24,31 +34,35 @@ class Pool:
     profiles: ProfileCache
     limit: int  # per search
 
+    WIDEN = 2  # the one scan's depth, in multiples of ``limit``
+
     def __call__(self, vector: list[float], must: Sequence[str]) -> list[tuple[float, Parsed]]:
         """(similarity, parsed profile) of each candidate; ``must``: the job's must-have skill ids."""
         hits = self._hits(vector, sorted(must))
-        if isinstance(self.store, KeyedSearch):
-            stamps = self.store.retrieve_keys(self.collection, [h.id for h in hits], STAMP_KEYS)
-            payloads = {p.id: p.payload for p in stamps}
-        else:
-            payloads = {h.id: h.payload for h in hits}
-        # A point erased after the search has no payload left: it is not in the pool.
+        payloads = {h.id: h.payload for h in hits}
         found = {i: self.profiles.get(p["entity_id"], stamp_of(p)) for i, p in payloads.items()}
         if missing := [i for i, parsed in found.items() if parsed is None]:
             full = {i: payloads[i] for i in missing if layout.holds_profile(payloads[i])}  # search sent all
             if unread := [i for i in missing if i not in full]:
+                # A point erased since the search has no payload left: it is not in the pool.
                 full.update((p.id, p.payload) for p in self.store.retrieve(self.collection, unread))
             found.update((i, self.profiles.parse(payload)) for i, payload in full.items())
         return [(h.score, parsed) for h in hits if (parsed := found.get(h.id)) is not None]
 
     def _hits(self, vector: list[float], must: list[str]) -> list[Hit]:
-        hits = {h.id: h for h in self._search(vector, layout.PROFILES)}
+        depth = self.limit * self.WIDEN if must else self.limit
+        nearest = self._search(vector, layout.PROFILES, depth)
+        hits = {h.id: h for h in nearest[: self.limit]}
         if must:
-            for hit in self._search(vector, layout.holding_any(must)):
+            wanted = set(must)
+            holders = [h for h in nearest if not wanted.isdisjoint(h.payload.get(SKILLS_KEY, ()))]
+            if len(holders) < self.limit and len(nearest) == depth:  # rarer than that: ask the index
+                holders = self._search(vector, layout.holding_any(must), self.limit)
+            for hit in holders[: self.limit]:
                 hits.setdefault(hit.id, hit)
         return sorted(hits.values(), key=lambda h: h.id)
 
-    def _search(self, vector: list[float], where: Where) -> list[Hit]:
+    def _search(self, vector: list[float], where: Where, limit: int) -> list[Hit]:
         if isinstance(self.store, KeyedSearch):
-            return self.store.search_keys(self.collection, vector, self.limit, where, ())
-        return self.store.search(self.collection, vector, self.limit, where)
+            return self.store.search_keys(self.collection, vector, limit, where, (*STAMP_KEYS, SKILLS_KEY))
+        return self.store.search(self.collection, vector, limit, where)

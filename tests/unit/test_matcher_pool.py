@@ -1,0 +1,89 @@
+"""The pool from one wide scan is exactly the union of the two searches it replaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+from qdrant_client import QdrantClient
+
+from services.core.model import Archetype, ArchetypeGuess, CandidateProfile
+from services.core.taxonomy import Taxonomy
+from services.matcher.pool import Pool
+from services.matcher.profile_cache import ProfileCache
+from services.platform.store import layout
+from services.platform.store.edge import EdgeStore
+from services.platform.store.port import CollectionSpec, Hit, VectorStore, Where
+from services.platform.store.qdrant import QdrantStore
+
+SPEC = CollectionSpec("pool", 8, layout.KEYWORD_FIELDS)
+LIMIT = 10
+N = 200
+
+
+class CountingStore:
+    """A store that counts the searches it is asked for; everything else is the real store's."""
+
+    def __init__(self, inner: EdgeStore | QdrantStore) -> None:
+        self.inner, self.searches = inner, 0
+
+    def search_keys(
+        self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
+    ) -> list[Hit]:
+        self.searches += 1
+        return self.inner.search_keys(collection, vector, limit, where, keys)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+
+def _skills(i: int) -> list[str]:
+    # "python": 9 in 10 profiles; "rare": 1 in 25, so the nearest 2 x LIMIT hold fewer than LIMIT.
+    return [s for s, held in (("python", i % 10 != 0), ("rare", i % 25 == 0), ("sql", True)) if held]
+
+
+@pytest.fixture(params=["edge", "qdrant-local"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CountingStore]:
+    inner: EdgeStore | QdrantStore
+    if request.param == "edge":
+        inner = EdgeStore(tmp_path)
+    else:
+        inner = QdrantStore(QdrantClient(path=str(tmp_path)), embedded=True)
+    inner.ensure_collection(SPEC)
+    rng = np.random.default_rng(11)
+    guess = ArchetypeGuess(archetype=Archetype.OTHER, confidence=0.5)
+    profiles = [CandidateProfile(candidate_id=f"c{i:03d}", version=1, archetype=guess) for i in range(N)]
+    vectors = rng.standard_normal((N, 8)).tolist()
+    points = [
+        layout.profile_point("candidate", p.candidate_id, 1, v, p, _skills(i), "other")
+        for i, (p, v) in enumerate(zip(profiles, vectors, strict=True))
+    ]
+    # Chunk points are in the collection too; neither search may return them.
+    points += layout.chunk_points("candidate", "c000", 1, ["a", "b"], [[1.0] * 8, [-1.0] * 8])
+    inner.upsert(SPEC.name, points)
+    yield CountingStore(inner)
+    inner.close()
+
+
+def _two_searches(store: VectorStore, vector: list[float], must: list[str]) -> dict[str, float]:
+    hits = store.search(SPEC.name, vector, LIMIT, layout.PROFILES)
+    if must:
+        hits += store.search(SPEC.name, vector, LIMIT, layout.holding_any(must))
+    return {h.payload["entity_id"]: h.score for h in hits}
+
+
+@pytest.mark.parametrize(
+    ("must", "searches"), [([], 1), (["python"], 1), (["rare"], 2), (["rare", "sql"], 1), (["absent"], 2)]
+)
+def test_the_pool_is_the_nearest_profiles_and_the_nearest_holders(
+    store: CountingStore, must: list[str], searches: int
+) -> None:
+    pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), LIMIT)  # type: ignore[arg-type]
+    for seed in range(5):
+        vector = [float(x) for x in np.random.default_rng(seed).standard_normal(8)]
+        store.searches = 0
+        got = {parsed.profile.candidate_id: score for score, parsed in pool(vector, must)}
+        assert got == pytest.approx(_two_searches(store.inner, vector, must))
+        assert store.searches == searches  # common must-haves: one scan; rare ones: the index too
