@@ -347,6 +347,29 @@ def test_edge_optimize_builds_index_after_payload_indexes(tmp_path: Path) -> Non
     store.close()
 
 
+def test_edge_reads_an_opened_collection_through_once_in_the_background(tmp_path: Path) -> None:
+    rng = np.random.default_rng(15)
+    store = EdgeStore(tmp_path / "edge")
+    store.ensure_collection(CollectionSpec("jobs", 32, ("team",)))
+    store.upsert(
+        "jobs", [Point(str(uuid.uuid4()), {"team": "t"}, rng.normal(size=32).tolist()) for _ in range(500)]
+    )
+    store.close()
+
+    cold = open_store(QdrantSettings(path=tmp_path, warm_page_cache=False))
+    assert cold.count("jobs") == 500 and isinstance(cold, EdgeStore) and cold.warming == {}
+    cold.close()
+    warm = open_store(QdrantSettings(path=tmp_path))  # the default warms
+    assert warm.count("jobs") == 500 and isinstance(warm, EdgeStore)
+    reader = warm.warming["jobs"]
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    files = [p for p in (tmp_path / "edge" / "jobs" / "segments").rglob("*") if p.is_file()]
+    data = sum(len(p.read_bytes().rstrip(b"\0")) for p in files)  # trailing zeros and holes left out
+    assert 0 < data <= warm.warm_up("jobs") < sum(p.stat().st_size for p in files) / 4
+    warm.close()
+
+
 # --- property ------------------------------------------------------------------------------------
 
 _scalars = st.one_of(st.sampled_from(ARCHETYPES + SKILLS), st.integers(1, 4), st.booleans())

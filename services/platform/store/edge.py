@@ -5,10 +5,16 @@ we flush every few thousand writes so that reopening replays a short log and sta
 HNSW is only built by ``optimize()``; until then searches are exact scans, which is fast enough
 at tens of thousands of points. Payload indexes are created with the collection, so they exist
 before any HNSW graph and it gets the filter-aware links that filtered search relies on.
+
+With ``warm``, opening a collection starts a background read of its segment files, so the
+first searches find payloads and vectors in the page cache instead of on disk: at 1M
+candidates a shortlist's first read of 220 stamps took 60-85 ms cold and 8-11 ms warm, and
+reading the 3 GB of payload files took ~3 s (``posix_fadvise(WILLNEED)`` did not help here).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import uuid
@@ -55,14 +61,37 @@ def _filter(where: Where | None) -> qe.Filter | None:
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 
+def _read_data(file: Path, block: int = 1 << 22) -> int:
+    """Reads the parts of ``file`` that hold data, skipping holes; bytes read."""
+    read = 0
+    with file.open("rb", buffering=0) as f:
+        fd, end = f.fileno(), os.fstat(f.fileno()).st_size
+        offset = 0
+        while offset < end:
+            try:
+                start = os.lseek(fd, offset, os.SEEK_DATA)
+            except OSError:  # ENXIO: only a hole is left
+                break
+            stop = os.lseek(fd, start, os.SEEK_HOLE)
+            f.seek(start)
+            while start < stop and (got := f.read(min(block, stop - start))):
+                start += len(got)
+                read += len(got)
+            offset = stop
+    return read
+
+
 def _vector(v: object) -> list[float] | None:
     return [float(x) for x in v] if isinstance(v, list) else None
 
 
 class EdgeStore:
-    def __init__(self, root: Path, *, indexing_threshold_kb: int | None = None) -> None:
-        """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW."""
+    def __init__(self, root: Path, *, indexing_threshold_kb: int | None = None, warm: bool = False) -> None:
+        """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW.
+        ``warm``: read each collection's files once in the background when it is opened."""
         self._root = Path(root)
+        self._warm = warm
+        self.warming: dict[str, threading.Thread] = {}
         self._optimizers = qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
         self._shards: dict[str, qe.EdgeShard] = {}
         self._pending: dict[str, int] = {}
@@ -80,9 +109,27 @@ class EdgeStore:
             path = self._path(name)
             if not (path / "edge_config.json").exists():
                 raise KeyError(f"no collection {name!r} under {self._root}")
-            shard = self._shards[name] = qe.EdgeShard.load(str(path))
-            self._pending[name] = 0
+            shard = qe.EdgeShard.load(str(path))
+            self._opened(name, shard)
         return shard
+
+    def _opened(self, name: str, shard: qe.EdgeShard) -> None:
+        self._shards[name], self._pending[name] = shard, 0
+        if self._warm and name not in self.warming:
+            reader = threading.Thread(target=self.warm_up, args=(name,), name=f"warm-{name}", daemon=True)
+            self.warming[name] = reader
+            reader.start()
+
+    def warm_up(self, name: str) -> int:
+        """Reads the data in the collection's segment files once (into the page cache); bytes read.
+        The files are mostly preallocated holes (76 MB for 500 small points), which are skipped."""
+        read = 0
+        for file in sorted(p for p in (self._path(name) / "segments").rglob("*") if p.is_file()):
+            try:
+                read += _read_data(file)
+            except OSError:  # merged away or removed meanwhile: nothing left to warm there
+                continue
+        return read
 
     def ensure_collection(self, spec: CollectionSpec) -> None:
         vectors = qe.EdgeVectorParams(size=spec.dim, distance=qe.Distance.Cosine)
@@ -101,7 +148,7 @@ class EdgeStore:
                         raise ValueError(f"collection {spec.name!r} does not fit {spec}: {exc}") from exc
                 else:
                     shard = qe.EdgeShard.create(str(path), config)
-                self._shards[spec.name], self._pending[spec.name] = shard, 0
+                self._opened(spec.name, shard)
                 self._dims[spec.name] = spec.dim
             shard = self._shards[spec.name]
             missing = set(spec.keyword_fields) - set(shard.info().payload_schema)
