@@ -11,6 +11,7 @@ from schemas.topics import Topics
 from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import decision_book
 from services.matcher.handlers import matcher_router
+from services.matcher.heap import Heap
 from services.matcher.shortlist_feed import ShortlistFeed
 from services.matcher.shortlist_view import LatestShortlists
 from services.matcher.usecases import Matcher
@@ -26,6 +27,7 @@ from services.platform.store.port import VectorStore
 
 
 def build_matcher(settings: Settings, store: VectorStore) -> Matcher:
+    Heap.space_young_collections()  # a pool's parse keeps ~70k objects: see heap.py
     return Matcher(
         store=store,
         taxonomy=Taxonomy.load(),

@@ -12,10 +12,11 @@ freeze can strand is an object alive then that later ends up in an unreachable c
 reclaims such cycles (one slow shortlist in ``THAW_EVERY``). Nothing is frozen while the cache
 is small (tests, small pools), where full passes are cheap.
 
-Parsing a pool the cache lacks allocates ~50k objects, which at the default young-generation
-threshold (700) sets off some 70 young and a few older collections mid-shortlist; once the cache
-is large the threshold is raised to ``YOUNG_THRESHOLD`` (measured at 100k candidates: a job's
-first shortlist 211 -> 139 ms). Garbage cycles then wait a little longer, a few MB at most.
+Parsing a pool the cache lacks allocates ~70k objects that stay alive, and at the default
+young-generation threshold (700) the collections this sets off, each walking the survivors again,
+cost three times the parse itself (a profile kept: 655 us, 184 us at ``YOUNG_THRESHOLD``).
+``space_young_collections`` raises the threshold for the matcher's process; garbage cycles then
+wait a little longer, a few MB at most.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class Heap:
         self._settled = 0
         self._lock = threading.Lock()
 
+    @classmethod
+    def space_young_collections(cls) -> None:
+        """Process-wide: called once by the matcher's composition root."""
+        young, *older = gc.get_threshold()
+        gc.set_threshold(max(young, cls.YOUNG_THRESHOLD), *older)
+
     def settle(self, cached: int) -> bool:
         """Once per shortlist, with ``cached`` profiles in the cache; True if it froze the heap."""
         if cached < self.min_cached:
@@ -43,9 +50,6 @@ class Heap:
             if self._settled % self.THAW_EVERY == 0:
                 gc.unfreeze()
                 return False
-            young, *older = gc.get_threshold()
-            if young < self.YOUNG_THRESHOLD:
-                gc.set_threshold(self.YOUNG_THRESHOLD, *older)
             gc.collect(1)
             gc.freeze()
             return True

@@ -154,18 +154,25 @@ def test_a_cold_and_a_warm_cache_give_the_same_decision(indexed: Pipeline) -> No
     assert warm.considered == cold.considered and warm.decision_id == cold.decision_id
 
 
-def test_the_heap_is_frozen_and_young_collections_spaced_only_once_the_cache_is_large() -> None:
-    heap, threshold = Heap(min_cached=10), gc.get_threshold()
+def test_the_heap_is_frozen_only_once_the_cache_is_large() -> None:
+    heap = Heap(min_cached=10)
     try:
-        gc.set_threshold(700, *threshold[1:])
-        assert not heap.settle(9) and gc.get_freeze_count() == 0 and gc.get_threshold()[0] == 700
+        assert not heap.settle(9) and gc.get_freeze_count() == 0
         assert heap.settle(10) and gc.get_freeze_count() > 0
-        assert gc.get_threshold() == (Heap.YOUNG_THRESHOLD, *threshold[1:])
         heap.THAW_EVERY = 2
         assert not heap.settle(10)  # the second settle hands everything back to the collector
         assert gc.get_freeze_count() == 0
     finally:
         gc.unfreeze()
+
+
+def test_the_matcher_process_spaces_young_collections(tmp_path: Path) -> None:
+    threshold = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *threshold[1:])
+        with pipeline(tmp_path):  # builds the matcher through its composition root
+            assert gc.get_threshold() == (Heap.YOUNG_THRESHOLD, *threshold[1:])
+    finally:
         gc.set_threshold(*threshold)
 
 
