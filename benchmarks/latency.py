@@ -84,13 +84,17 @@ async def end_to_end(
     with LocalBroker() as local:
         settings.kafka.bootstrap_servers, settings.kafka.enable_idempotence = local.bootstrap, False
         settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
+        settings.kafka.fetch_max_wait_ms = 50  # as the demo: Tansu answers a fetch only when it is over
         topics = Topics(settings.kafka.topic_prefix)
         await create_topics(settings.kafka, topics.all())
         broker = make_broker(settings.kafka, logger=None)  # no access log line per message
         attach_matcher(broker, settings, matcher)
         arrived: asyncio.Queue[ShortlistPublishedV1] = asyncio.Queue()
 
-        @broker.subscriber(topics.shortlist_published, group_id="bench-observer", auto_offset_reset="latest")
+        @broker.subscriber(
+            topics.shortlist_published, group_id="bench-observer", auto_offset_reset="latest",
+            fetch_max_wait_ms=settings.kafka.fetch_max_wait_ms,
+        )  # fmt: skip
         async def observe(shortlist: ShortlistPublishedV1) -> None:
             await arrived.put(shortlist)
 

@@ -80,6 +80,7 @@ def _local(settings: Settings, bootstrap: str, folder: Path) -> Settings:
     settings.kafka.session_timeout_ms = 6_000  # Tansu joins a group in about half of this
     settings.kafka.heartbeat_interval_ms = 1_000
     settings.kafka.enable_idempotence = False  # Tansu rejects aiokafka's InitProducerId v0
+    settings.kafka.fetch_max_wait_ms = 50  # Tansu answers a fetch only when its wait is over
     settings.qdrant.url = None
     settings.qdrant.path = folder / "qdrant"
     return settings

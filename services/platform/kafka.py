@@ -70,9 +70,13 @@ def producer_options(settings: KafkaSettings) -> dict[str, Any]:
 
 def fetch_options(settings: KafkaSettings) -> dict[str, Any]:
     """Consumer fetch sizes that admit the largest record (Kafka >= 0.10.1 returns an oversized
-    first record anyway; older brokers and some Kafka-protocol servers do not)."""
+    first record anyway; older brokers and some Kafka-protocol servers do not), and the fetch wait."""
     largest = settings.max_message_bytes + DLQ_HEADROOM_BYTES
-    return {"max_partition_fetch_bytes": largest, "fetch_max_bytes": max(_FETCH_MAX_BYTES, largest)}
+    return {
+        "max_partition_fetch_bytes": largest,
+        "fetch_max_bytes": max(_FETCH_MAX_BYTES, largest),
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
+    }
 
 
 def bootstrap_servers(settings: KafkaSettings) -> list[str]:

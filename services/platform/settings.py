@@ -28,6 +28,10 @@ class KafkaSettings(BaseModel):
     ssl_keyfile: Path | None = None
     # Real Kafka: on. Tansu (the local broker) rejects aiokafka's idempotent-producer handshake.
     enable_idempotence: bool = True
+    # How long a consumer's fetch may wait for records. Kafka answers as soon as a record arrives;
+    # Tansu (the local broker) only when the wait is over, so there each hop to a consumer takes
+    # up to this long (measured: p50 123 ms at Kafka's 500, 28 ms at 100). Local profiles use 50.
+    fetch_max_wait_ms: int = Field(default=500, ge=1)
     session_timeout_ms: int = Field(default=10_000, ge=1_000)
     heartbeat_interval_ms: int = Field(default=2_000, ge=100)
     graceful_timeout_s: float = Field(default=15.0, gt=0)

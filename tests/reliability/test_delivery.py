@@ -39,6 +39,8 @@ def test_consumers_start_at_earliest_commit_manually_and_producers_wait_for_all_
     options = subscriber_options(settings, "g")
     assert options["auto_offset_reset"] == "earliest"
     assert options["ack_policy"].name == "MANUAL"
+    assert options["fetch_max_wait_ms"] == 500  # Kafka's own: it answers as soon as records arrive
+    assert subscriber_options(KafkaSettings(fetch_max_wait_ms=50), "g")["fetch_max_wait_ms"] == 50
     assert settings.enable_idempotence is True  # on for real Kafka; only the Tansu tests turn it off
     producer = make_broker(settings)._connection_kwargs  # what FastStream hands AIOKafkaProducer
     assert producer["acks"] == "all" and producer["enable_idempotence"] is True

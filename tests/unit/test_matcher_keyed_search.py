@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
 
 from services.platform.store import layout
 from services.platform.store.edge import EdgeStore
@@ -19,11 +18,7 @@ SPEC = CollectionSpec("keyed", 8, layout.KEYWORD_FIELDS)
 
 @pytest.fixture(params=["edge", "qdrant-local"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStore]:
-    opened: VectorStore
-    if request.param == "edge":
-        opened = EdgeStore(tmp_path)
-    else:
-        opened = QdrantStore(QdrantClient(path=str(tmp_path)), embedded=True)
+    opened = EdgeStore(tmp_path) if request.param == "edge" else QdrantStore.local(tmp_path)
     opened.ensure_collection(SPEC)
     rng = np.random.default_rng(7)
     points = [

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
 
 from services.core.model import Archetype, ArchetypeGuess, CandidateProfile
 from services.core.taxonomy import Taxonomy
@@ -46,11 +45,7 @@ def _skills(i: int) -> list[str]:
 
 @pytest.fixture(params=["edge", "qdrant-local"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CountingStore]:
-    inner: EdgeStore | QdrantStore
-    if request.param == "edge":
-        inner = EdgeStore(tmp_path)
-    else:
-        inner = QdrantStore(QdrantClient(path=str(tmp_path)), embedded=True)
+    inner = EdgeStore(tmp_path) if request.param == "edge" else QdrantStore.local(tmp_path)
     inner.ensure_collection(SPEC)
     rng = np.random.default_rng(11)
     guess = ArchetypeGuess(archetype=Archetype.OTHER, confidence=0.5)
