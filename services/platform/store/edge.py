@@ -124,7 +124,11 @@ class EdgeStore:
         """Reads the data in the collection's segment files once (into the page cache); bytes read.
         The files are mostly preallocated holes (76 MB for 500 small points), which are skipped."""
         read = 0
-        for file in sorted(p for p in (self._path(name) / "segments").rglob("*") if p.is_file()):
+        try:
+            files = sorted(p for p in (self._path(name) / "segments").rglob("*") if p.is_file())
+        except OSError:  # the collection is being removed
+            return read
+        for file in files:
             try:
                 read += _read_data(file)
             except OSError:  # merged away or removed meanwhile: nothing left to warm there
