@@ -39,7 +39,6 @@ OUT = RESULTS / "matcher_workers.json"
 def kafka(settings: Settings, bootstrap: str, prefix: str) -> Settings:
     settings.kafka.bootstrap_servers, settings.kafka.enable_idempotence = bootstrap, False
     settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
-    settings.kafka.fetch_max_wait_ms = 50  # as the demo: Tansu answers a fetch only when it is over
     settings.kafka.topic_prefix = prefix
     return settings
 
