@@ -35,7 +35,12 @@ class StoredJob:
     profile: JobProfile
     vector: list[float]
     open: bool
-    sha256: str  # of the stored profile
+    text: str  # the stored profile's JSON text
+
+    @property
+    def sha256(self) -> str:
+        """The stored profile's digest; only a decision record needs it."""
+        return layout.text_sha256(self.text)
 
 
 @dataclass
@@ -176,8 +181,7 @@ class Matcher:
 
 def _stored_job(point: Point) -> StoredJob:
     profile, text = layout.read_profile(point.payload, JobProfile)
-    is_open = point.payload.get("status") == "open"
-    return StoredJob(profile, point.vector or [], is_open, layout.text_sha256(text))
+    return StoredJob(profile, point.vector or [], point.payload.get("status") == "open", text)
 
 
 def _cosine(a: list[float], b: list[float]) -> float:
