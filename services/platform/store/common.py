@@ -1,11 +1,13 @@
-"""Pieces both store adapters share: filter terms and the id tie-break of the port."""
+"""Pieces both store adapters share: filter terms, the id tie-break of the port, and the four
+read methods, which differ only in what payload they ask the adapter's ``_search``/``_retrieve`` for."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import TypeVar
 
-from services.platform.store.port import Scalar
+from services.platform.store.port import Hit, Point, Scalar, Where
 
 Terms = list[tuple[str, tuple[Scalar, ...]]]
 T = TypeVar("T")
@@ -29,3 +31,47 @@ def best_first(
             break
         n *= 2
     return sorted(got, key=lambda h: (-score(h), ident(h)))[:limit]
+
+
+Payload = bool | list[str]  # True: all of it; False: none; a list: only these top-level keys
+
+
+class Reads(ABC):
+    """``search``/``retrieve`` of the port and their ``KeyedSearch`` variants."""
+
+    def search(
+        self,
+        collection: str,
+        vector: Sequence[float],
+        limit: int,
+        where: Where | None = None,
+        with_vectors: bool = False,
+    ) -> list[Hit]:
+        return self._search(collection, vector, limit, where, True, with_vectors)
+
+    def search_keys(
+        self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
+    ) -> list[Hit]:
+        return self._search(collection, vector, limit, where, list(keys) or False, False)
+
+    def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]:
+        return self._retrieve(collection, ids, True, with_vectors)
+
+    def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
+        return self._retrieve(collection, ids, list(keys) or False, False)
+
+    @abstractmethod
+    def _search(
+        self,
+        collection: str,
+        vector: Sequence[float],
+        limit: int,
+        where: Where | None,
+        payload: Payload,
+        with_vectors: bool,
+    ) -> list[Hit]: ...
+
+    @abstractmethod
+    def _retrieve(
+        self, collection: str, ids: Sequence[str], payload: Payload, with_vectors: bool
+    ) -> list[Point]: ...

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import qdrant_edge as qe
 
-from services.platform.store.common import best_first, where_terms
+from services.platform.store.common import Payload, Reads, best_first, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
@@ -85,7 +85,7 @@ def _vector(v: object) -> list[float] | None:
     return [float(x) for x in v] if isinstance(v, list) else None
 
 
-class EdgeStore:
+class EdgeStore(Reads):
     def __init__(self, root: Path, *, indexing_threshold_kb: int | None = None, warm: bool = False) -> None:
         """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW.
         ``warm``: read each collection's files once in the background when it is opened."""
@@ -182,28 +182,13 @@ class EdgeStore:
             shard.update(qe.UpdateOperation.delete_points_by_filter(_filter(where) or qe.Filter()))
             self._wrote(collection, shard, 1)
 
-    def search(
-        self,
-        collection: str,
-        vector: Sequence[float],
-        limit: int,
-        where: Where | None = None,
-        with_vectors: bool = False,
-    ) -> list[Hit]:
-        return self._search(collection, vector, limit, where, True, with_vectors)
-
-    def search_keys(
-        self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
-    ) -> list[Hit]:
-        return self._search(collection, vector, limit, where, list(keys) or False, False)
-
     def _search(
         self,
         collection: str,
         vector: Sequence[float],
         limit: int,
         where: Where | None,
-        payload: bool | list[str],
+        payload: Payload,
         with_vectors: bool,
     ) -> list[Hit]:
         query, flt = qe.Query.Nearest([float(x) for x in vector]), _filter(where)
@@ -220,14 +205,8 @@ class EdgeStore:
         ranked = best_first(fetch, limit, lambda h: h.score, lambda h: str(h.id))
         return [Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector)) for h in ranked]
 
-    def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]:
-        return self._retrieve(collection, ids, True, with_vectors)
-
-    def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
-        return self._retrieve(collection, ids, list(keys) or False, False)
-
     def _retrieve(
-        self, collection: str, ids: Sequence[str], payload: bool | list[str], with_vectors: bool
+        self, collection: str, ids: Sequence[str], payload: Payload, with_vectors: bool
     ) -> list[Point]:
         with self._lock:
             records = self._shard(collection).retrieve(list(ids), payload, with_vectors)

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from services.platform.store.common import best_first, where_terms
+from services.platform.store.common import Payload, Reads, best_first, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _PAGE = 256
@@ -54,7 +54,7 @@ def _point(r: qm.Record) -> Point:
     return Point(str(r.id), dict(r.payload or {}), _vector(r.vector))
 
 
-class QdrantStore:
+class QdrantStore(Reads):
     def __init__(self, client: QdrantClient, *, embedded: bool = False) -> None:
         self._client = client
         self._embedded = embedded
@@ -111,28 +111,13 @@ class QdrantStore:
         with self._lock:
             self._client.delete(collection, selector, wait=True)
 
-    def search(
-        self,
-        collection: str,
-        vector: Sequence[float],
-        limit: int,
-        where: Where | None = None,
-        with_vectors: bool = False,
-    ) -> list[Hit]:
-        return self._search(collection, vector, limit, where, True, with_vectors)
-
-    def search_keys(
-        self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
-    ) -> list[Hit]:
-        return self._search(collection, vector, limit, where, list(keys) or False, False)
-
     def _search(
         self,
         collection: str,
         vector: Sequence[float],
         limit: int,
         where: Where | None,
-        payload: bool | list[str],
+        payload: Payload,
         with_vectors: bool,
     ) -> list[Hit]:
         query, flt = [float(x) for x in vector], _filter(where)
@@ -151,14 +136,8 @@ class QdrantStore:
         ranked = best_first(fetch, limit, lambda h: h.score, lambda h: str(h.id))
         return [Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector)) for h in ranked]
 
-    def retrieve(self, collection: str, ids: Sequence[str], with_vectors: bool = False) -> list[Point]:
-        return self._retrieve(collection, ids, True, with_vectors)
-
-    def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
-        return self._retrieve(collection, ids, list(keys) or False, False)
-
     def _retrieve(
-        self, collection: str, ids: Sequence[str], payload: bool | list[str], with_vectors: bool
+        self, collection: str, ids: Sequence[str], payload: Payload, with_vectors: bool
     ) -> list[Point]:
         with self._lock:
             records = self._client.retrieve(
