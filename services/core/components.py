@@ -7,7 +7,7 @@ takes NEUTRAL rather than 0: parsers miss things, and a miss should not read as 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
 from services.core.model import (
@@ -25,9 +25,10 @@ NEUTRAL = 0.5  # value of a component whose candidate-side evidence is unknown
 LISTED_ONLY = 0.3  # a skill only under a skills heading, never used in experience/projects (rubric §2)
 UNPLACED = 0.6  # a skill in text without headings, where a list cannot be told from use
 BAND_TOP = Seniority.JUNIOR  # the most senior level an early-career role takes without a cap
-# skill id -> (credit, mention) of each candidate mention that is or implies that skill, in the
-# profile's mention order: one dict lookup per requirement instead of a scan of every mention.
-SkillIndex = Mapping[str, Sequence[tuple[float, SkillMention]]]
+# skill id -> (credit, mention) of the candidate's best evidence for that skill: real use first,
+# then the skill itself over one that merely implies it, then the earliest mention. It depends on
+# the candidate alone, so it is built once and a requirement costs one dict lookup.
+SkillIndex = Mapping[str, tuple[float, SkillMention]]
 
 _A = Archetype
 _ADJACENT: dict[frozenset[Archetype], float] = {  # symmetric affinity of role families
@@ -115,27 +116,29 @@ def skill_credit(m: SkillMention) -> float:
 
 
 def index_skills(mentions: Iterable[tuple[SkillMention, AbstractSet[str]]]) -> SkillIndex:
-    """The index of (mention, every skill id it is or implies) pairs, in mention order."""
-    index: dict[str, list[tuple[float, SkillMention]]] = {}
+    """The index of (mention, every skill id it is or implies) pairs, given in mention order."""
+    best: dict[str, tuple[float, bool, SkillMention]] = {}
     for m, implied in mentions:
-        entry = (skill_credit(m), m)
+        credit = skill_credit(m)
         for skill_id in implied:
-            index.setdefault(skill_id, []).append(entry)
-    return index
+            held = best.get(skill_id)
+            exact = m.skill_id == skill_id
+            if held is None or (credit, exact) > held[:2]:  # strictly better: ties keep the earlier
+                best[skill_id] = (credit, exact, m)
+    return {skill_id: (credit, m) for skill_id, (credit, _, m) in best.items()}
 
 
 def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Requirement], list[str]]:
     """Share of `reqs` met; a skill meets a requirement when it is, or implies, that skill."""
     credit, matched, missing = 0.0, [], []
     for req in reqs:
-        hits = index.get(req.skill_id)
-        if not hits:
+        hit = index.get(req.skill_id)
+        if hit is None:
             missing.append(req.name)
             continue
-        # Prefer evidence from real use, then the exact skill over one that merely implies it.
-        best_credit, best = max(hits, key=lambda h: (h[0], h[1].skill_id == req.skill_id))
-        credit += best_credit
-        matched.append(req.model_copy(update={"evidence": best.evidence or best.name}))
+        credit += hit[0]
+        evidence = hit[1].evidence or hit[1].name
+        matched.append(Requirement(skill_id=req.skill_id, name=req.name, evidence=evidence))
     return (credit / len(reqs) if reqs else 1.0), matched, missing
 
 

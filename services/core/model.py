@@ -34,7 +34,7 @@ class Seniority(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Seniority).index(self)
+        return _SENIORITY_RANK[self]
 
 
 class Degree(StrEnum):
@@ -46,7 +46,12 @@ class Degree(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Degree).index(self)
+        return _DEGREE_RANK[self]
+
+
+# Declaration order is the order; looked up, as scoring asks for ranks per candidate.
+_SENIORITY_RANK = {level: i for i, level in enumerate(Seniority)}
+_DEGREE_RANK = {degree: i for i, degree in enumerate(Degree)}
 
 
 class RemotePolicy(StrEnum):

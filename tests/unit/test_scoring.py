@@ -131,6 +131,19 @@ def test_evidence_prefers_real_use_over_a_listed_skill() -> None:
     assert {q.skill_id: q.evidence for q in r.matched_must_have}["deep-learning"] == "shipped pytorch at Acme"
 
 
+def test_evidence_prefers_the_skill_itself_then_the_earliest_mention() -> None:
+    # Both used: "deep-learning" itself beats pytorch, which only implies it, wherever it comes.
+    c = cand(skills=[mention("python"), mention("pytorch"), mention("jax"), mention("deep-learning")])
+    assert {q.skill_id: q.evidence for q in score(job(), c).matched_must_have}["deep-learning"] == (
+        "shipped deep-learning at Acme"
+    )
+    # Only implied, twice with equal credit: the first mention in the profile gives the evidence.
+    c = cand(skills=[mention("python"), mention("jax"), mention("pytorch")])
+    assert {q.skill_id: q.evidence for q in score(job(), c).matched_must_have}["deep-learning"] == (
+        "shipped jax at Acme"
+    )
+
+
 def test_secondary_archetype_score_is_soft_evidence() -> None:
     plain = cand(archetype=guess(Archetype.DATA_SCIENTIST))
     hybrid = cand(archetype=ArchetypeGuess(archetype=Archetype.DATA_SCIENTIST, confidence=0.9,
