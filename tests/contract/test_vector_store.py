@@ -236,6 +236,22 @@ def test_where_filters(store: VectorStore, backend: Backend, subtests: pytest.Su
             assert_ranked(store.search(name, q, 5, where), brute(points, q, 5, where))
 
 
+def test_where_ids_keeps_only_those_points(store: VectorStore, backend: Backend) -> None:
+    points = random_points(200, 8, seed=8)
+    name = loaded(store, backend, points)
+    q = np.random.default_rng(9).normal(size=8).tolist()
+    chosen = [p.id for p in points[::7]]
+    rust = {p.id for p in points if matches(p.payload, Where(must={"skills": "rust"}))}
+    cases = [(Where(ids=chosen), set(chosen)), (Where(ids=[]), set()),
+             (Where(must={"skills": "rust"}, ids=chosen), rust & set(chosen))]  # fmt: skip
+    assert 0 < len(rust & set(chosen)) < len(chosen)
+    for where, expected in cases:
+        assert store.count(name, where) == len(expected)
+        assert {p.id for p in store.scroll(name, where)} == expected
+        kept = [p for p in points if p.id in expected]
+        assert_ranked(store.search(name, q, len(points), where), brute(kept, q, len(points)))
+
+
 def test_delete_by_where(store: VectorStore, backend: Backend) -> None:
     points = random_points(200, 8, seed=6)
     name = loaded(store, backend, points)

@@ -27,11 +27,13 @@ class CountingStore:
 
     def __init__(self, inner: EdgeStore | QdrantStore) -> None:
         self.inner, self.searches = inner, 0
+        self.wheres: list[Where | None] = []
 
     def search_keys(
         self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
     ) -> list[Hit]:
         self.searches += 1
+        self.wheres.append(where)
         return self.inner.search_keys(collection, vector, limit, where, keys)
 
     def __getattr__(self, name: str) -> object:
@@ -70,7 +72,7 @@ def _two_searches(store: VectorStore, vector: list[float], must: list[str]) -> d
 
 
 @pytest.mark.parametrize(
-    ("must", "searches"), [([], 1), (["python"], 1), (["rare"], 2), (["rare", "sql"], 1), (["absent"], 2)]
+    ("must", "searches"), [([], 1), (["python"], 2), (["rare"], 3), (["rare", "sql"], 2), (["absent"], 3)]
 )
 def test_the_pool_is_the_nearest_profiles_and_the_nearest_holders(
     store: CountingStore, must: list[str], searches: int
@@ -78,7 +80,10 @@ def test_the_pool_is_the_nearest_profiles_and_the_nearest_holders(
     pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), LIMIT)  # type: ignore[arg-type]
     for seed in range(5):
         vector = [float(x) for x in np.random.default_rng(seed).standard_normal(8)]
-        store.searches = 0
+        store.searches, store.wheres = 0, []
         got = {parsed.profile.candidate_id: score for score, parsed in pool(vector, must)}
         assert got == pytest.approx(_two_searches(store.inner, vector, must))
-        assert store.searches == searches  # common must-haves: one scan; rare ones: the index too
+        # The scan, then which of its hits hold a must-have; the whole index only for rare ones.
+        assert store.searches == searches
+        if must:  # the check is a search among the scan's hits, never over the whole collection
+            assert [len(w.ids or ()) for w in store.wheres[:2] if w] == [0, LIMIT * Pool.WIDEN]

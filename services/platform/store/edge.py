@@ -58,6 +58,8 @@ def _filter(where: Where | None) -> qe.Filter | None:
         for k, vs in where_terms(where.must_not)
         for v in vs
     ]
+    if where.ids is not None:
+        must.append(qe.HasIdCondition(point_ids=set(where.ids)))
     return qe.Filter(must=must or None, must_not=must_not or None)
 
 

@@ -25,6 +25,7 @@ class Where:
 
     must: Mapping[str, Scalar | Sequence[Scalar]] = field(default_factory=dict)
     must_not: Mapping[str, Scalar | Sequence[Scalar]] = field(default_factory=dict)
+    ids: Sequence[str] | None = None  # only these points; None: any
 
 
 @dataclass(frozen=True)

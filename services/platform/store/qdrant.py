@@ -38,6 +38,8 @@ def _filter(where: Where | None) -> qm.Filter | None:
     if where is None:
         return None
     must = [_match(k, vs) for k, vs in where_terms(where.must)]
+    if where.ids is not None:
+        must.append(qm.HasIdCondition(has_id=list(where.ids)))
     must_not: list[qm.Condition] = [
         qm.FieldCondition(key=k, match=qm.MatchValue(value=v))
         for k, vs in where_terms(where.must_not)
