@@ -128,7 +128,7 @@ def breakdown(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, f
         matcher.shortlist(job_ids[i % len(job_ids)], "match_requested", datetime.now(UTC))
     profiler.disable()
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    wanted = {"shortlist": "total", "_hits": "store searches (ids, scores, stamps, skills)",
+    wanted = {"shortlist": "total", "_hits": "store searches (ids, scores, stamps; holders)",
               "retrieve": "store read of cache misses", "parse": "profile parse (cache misses)",
               "score_match": "scoring",
               "to_decision": "decision record", "settle": "gc settle"}  # fmt: skip
