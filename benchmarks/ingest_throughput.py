@@ -31,7 +31,7 @@ from schemas.topics import Topics
 from services.ingest.app import attach_ingest, build_ingest
 from services.platform.embedder import Embedder, SentenceTransformerEmbedder, Vectors
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker
+from services.platform.local_broker import LocalBroker, tansu_client
 from services.platform.messaging import key
 from services.platform.settings import ModelSettings, Settings
 from services.platform.store import layout
@@ -59,9 +59,7 @@ class Recording:
 
 def local_settings(bootstrap: str, folder: Path, mode: str, args: argparse.Namespace) -> Settings:
     settings = Settings()
-    settings.kafka.bootstrap_servers = bootstrap
-    settings.kafka.enable_idempotence = False  # Tansu rejects aiokafka's InitProducerId v0
-    settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
+    tansu_client(settings.kafka, bootstrap, fetch_max_wait_ms=None)  # Kafka's, as measured so far
     settings.kafka.topic_prefix = f"bench-{mode}."
     settings.qdrant.url, settings.qdrant.path = None, folder / mode
     settings.ingest.batch_max_records = args.batch_max_records if mode.startswith("batched") else 1

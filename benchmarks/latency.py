@@ -48,7 +48,7 @@ from schemas.topics import Topics
 from services.matcher.app import attach_matcher, build_matcher
 from services.matcher.usecases import Matcher
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker
+from services.platform.local_broker import LocalBroker, tansu_client
 from services.platform.messaging import key
 from services.platform.settings import Settings
 from services.platform.store.factory import open_store
@@ -82,9 +82,7 @@ async def end_to_end(
     settings: Settings, matcher: Matcher, job_ids: list[str], requests: int
 ) -> dict[str, Any]:
     with LocalBroker() as local:
-        settings.kafka.bootstrap_servers, settings.kafka.enable_idempotence = local.bootstrap, False
-        settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
-        settings.kafka.fetch_max_wait_ms = 50  # as the demo: Tansu answers a fetch only when it is over
+        tansu_client(settings.kafka, local.bootstrap)  # as the demo: a 50 ms fetch wait
         topics = Topics(settings.kafka.topic_prefix)
         await create_topics(settings.kafka, topics.all())
         broker = make_broker(settings.kafka, logger=None)  # no access log line per message

@@ -29,7 +29,7 @@ from schemas.events import MatchRequestedV1, ShortlistPublishedV1
 from schemas.topics import Topics
 from services.matcher.app import attach_matcher, build_matcher
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker
+from services.platform.local_broker import LocalBroker, tansu_client
 from services.platform.settings import Settings
 from services.platform.store.factory import open_store
 
@@ -37,8 +37,7 @@ OUT = RESULTS / "matcher_workers.json"
 
 
 def kafka(settings: Settings, bootstrap: str, prefix: str) -> Settings:
-    settings.kafka.bootstrap_servers, settings.kafka.enable_idempotence = bootstrap, False
-    settings.kafka.session_timeout_ms, settings.kafka.heartbeat_interval_ms = 6_000, 1_000
+    tansu_client(settings.kafka, bootstrap, fetch_max_wait_ms=None)  # Kafka's: see README Performance
     settings.kafka.topic_prefix = prefix
     return settings
 

@@ -18,7 +18,7 @@ from services.ingest.app import attach_ingest, build_ingest
 from services.matcher.app import attach_matcher, build_matcher
 from services.platform.embedder import SentenceTransformerEmbedder
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker
+from services.platform.local_broker import LocalBroker, tansu_client
 from services.platform.messaging import key
 from services.platform.settings import Settings
 from services.platform.store import layout
@@ -76,11 +76,7 @@ async def run_demo(settings: Settings, timeout_s: float = 150.0) -> DemoResult:
 
 def _local(settings: Settings, bootstrap: str, folder: Path) -> Settings:
     settings = settings.model_copy(deep=True)
-    settings.kafka.bootstrap_servers = bootstrap
-    settings.kafka.session_timeout_ms = 6_000  # Tansu joins a group in about half of this
-    settings.kafka.heartbeat_interval_ms = 1_000
-    settings.kafka.enable_idempotence = False  # Tansu rejects aiokafka's InitProducerId v0
-    settings.kafka.fetch_max_wait_ms = 50  # Tansu answers a fetch only when its wait is over
+    tansu_client(settings.kafka, bootstrap)
     settings.qdrant.url = None
     settings.qdrant.path = folder / "qdrant"
     return settings

@@ -30,9 +30,26 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from services.platform.settings import KafkaSettings
+
 _READY_TIMEOUT_S = 20.0
 _STOP_GRACE_S = 5.0
 _API_VERSIONS_KEY = 18
+
+
+def tansu_client(kafka: KafkaSettings, bootstrap: str, fetch_max_wait_ms: int | None = 50) -> KafkaSettings:
+    """``kafka``, changed in place to reach a local broker at ``bootstrap``, with what Tansu needs.
+
+    ``fetch_max_wait_ms``: Tansu answers a fetch only when its wait is over (Kafka: as soon as a
+    record arrives), so each hop to a consumer takes up to this long; None keeps Kafka's 500,
+    where many idle consumers on few cores would otherwise poll ten times as often."""
+    kafka.bootstrap_servers = bootstrap
+    kafka.enable_idempotence = False  # Tansu rejects aiokafka's InitProducerId v0
+    kafka.session_timeout_ms = 6_000  # Tansu lets a member join a group after about half of this
+    kafka.heartbeat_interval_ms = 1_000
+    if fetch_max_wait_ms is not None:
+        kafka.fetch_max_wait_ms = fetch_max_wait_ms
+    return kafka
 
 
 class BrokerBinaryNotFoundError(FileNotFoundError):
