@@ -7,8 +7,9 @@ takes NEUTRAL rather than 0: parsers miss things, and a miss should not read as 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
+from typing import NamedTuple
 
 from services.core.model import (
     Archetype,
@@ -25,10 +26,20 @@ NEUTRAL = 0.5  # value of a component whose candidate-side evidence is unknown
 LISTED_ONLY = 0.3  # a skill only under a skills heading, never used in experience/projects (rubric §2)
 UNPLACED = 0.6  # a skill in text without headings, where a list cannot be told from use
 BAND_TOP = Seniority.JUNIOR  # the most senior level an early-career role takes without a cap
-# skill id -> (credit, mention) of the candidate's best evidence for that skill: real use first,
+# skill id -> (credit, evidence) of the candidate's best mention for that skill: real use first,
 # then the skill itself over one that merely implies it, then the earliest mention. It depends on
 # the candidate alone, so it is built once and a requirement costs one dict lookup.
-SkillIndex = Mapping[str, tuple[float, SkillMention]]
+SkillIndex = Mapping[str, tuple[float, str]]
+_USED = frozenset({Section.EXPERIENCE, Section.PROJECTS, Section.SUMMARY, Section.EDUCATION})
+
+
+class MentionFacts(NamedTuple):  # a tuple: an index builds ~20 per profile read
+    """What scoring reads of one skill mention: which skill, where it was seen, what shows it."""
+
+    skill_id: str
+    sections: Collection[str]  # Section values
+    evidence: str  # the first span's text, else the skill's name
+    implied: AbstractSet[str]  # the skill and every skill it implies
 
 _A = Archetype
 _ADJACENT: dict[frozenset[Archetype], float] = {  # symmetric affinity of role families
@@ -106,26 +117,33 @@ def level_fit(job: JobProfile, cand: CandidateProfile, fit: float | None = None)
     return NEUTRAL + fit * (sum(parts) / len(parts) - NEUTRAL)
 
 
-def skill_credit(m: SkillMention) -> float:
-    """How much one mention shows a skill: used (a thesis counts) > unplaced > merely listed."""
-    if m.in_context or Section.EDUCATION in m.sections:
+def skill_credit(sections: Collection[str]) -> float:
+    """How much a mention seen in ``sections`` shows a skill: used (a thesis counts) > unplaced >
+    merely listed."""
+    if not _USED.isdisjoint(sections):  # Section values hash as their strings
         return 1.0
     # Only a skill under a skills heading and nowhere else is known to be merely listed; text
     # without headings (common in scraped résumés) cannot tell a list from use.
-    return UNPLACED if Section.OTHER in m.sections else LISTED_ONLY
+    return UNPLACED if Section.OTHER in sections else LISTED_ONLY
 
 
-def index_skills(mentions: Iterable[tuple[SkillMention, AbstractSet[str]]]) -> SkillIndex:
-    """The index of (mention, every skill id it is or implies) pairs, given in mention order."""
-    best: dict[str, tuple[float, bool, SkillMention]] = {}
-    for m, implied in mentions:
-        credit = skill_credit(m)
-        for skill_id in implied:
-            held = best.get(skill_id)
-            exact = m.skill_id == skill_id
-            if held is None or (credit, exact) > held[:2]:  # strictly better: ties keep the earlier
-                best[skill_id] = (credit, exact, m)
-    return {skill_id: (credit, m) for skill_id, (credit, _, m) in best.items()}
+def mention_facts(m: SkillMention, implied: AbstractSet[str]) -> MentionFacts:
+    return MentionFacts(m.skill_id, m.sections, m.evidence or m.name, implied)
+
+
+def index_skills(mentions: Iterable[MentionFacts]) -> SkillIndex:
+    """The index of a candidate's mentions, given in mention order."""
+    by_credit: dict[float, list[MentionFacts]] = {}
+    for m in mentions:
+        by_credit.setdefault(skill_credit(m.sections), []).append(m)
+    index: dict[str, tuple[float, str]] = {}
+    for credit in sorted(by_credit, reverse=True):  # a higher credit is never displaced
+        group = by_credit[credit]  # in mention order, so the earliest of equals comes first
+        for m in group:  # at equal credit the skill itself beats a mention that implies it
+            index.setdefault(m.skill_id, (credit, m.evidence))
+        for m in group:  # set operations: a profile implies ~150 (mention, skill) pairs
+            index.update(dict.fromkeys(m.implied - index.keys(), (credit, m.evidence)))
+    return index
 
 
 def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Requirement], list[str]]:
@@ -137,8 +155,7 @@ def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Re
             missing.append(req.name)
             continue
         credit += hit[0]
-        evidence = hit[1].evidence or hit[1].name
-        matched.append(Requirement(skill_id=req.skill_id, name=req.name, evidence=evidence))
+        matched.append(Requirement(skill_id=req.skill_id, name=req.name, evidence=hit[1]))
     return (credit / len(reqs) if reqs else 1.0), matched, missing
 
 

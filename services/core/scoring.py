@@ -12,17 +12,19 @@ each component counts) and `match_result` (what comes back).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Protocol
+from typing import Any, Protocol
 
 from services.core.components import (
+    MentionFacts,
     SkillIndex,
     archetype_fit,
     clamp,
     coverage,
     index_skills,
     level_fit,
+    mention_facts,
     saturating,
 )
 from services.core.explain import reason as explain_reason
@@ -52,7 +54,41 @@ DEGREE_SHORT = 0.85  # level multiplier when the degree ask is not met (and not 
 def skill_index(candidate: CandidateProfile, skills: SkillGraph) -> SkillIndex:
     """Each of the candidate's skills with all it implies; depends on the candidate alone, so a
     caller scoring one candidate against many jobs can build it once."""
-    return index_skills((m, {m.skill_id, *skills.closure({m.skill_id})}) for m in candidate.skills)
+    return index_skills(mention_facts(m, _implied(m.skill_id, skills)) for m in candidate.skills)
+
+
+class ImpliedSkills:
+    """Each skill id with every skill it implies, kept once worked out (bounded by the taxonomy):
+    reading a stored profile asks for some 20 of them."""
+
+    def __init__(self, skills: SkillGraph) -> None:
+        self._skills = skills
+        self._known: dict[str, frozenset[str]] = {}
+
+    def __call__(self, skill_id: str) -> frozenset[str]:
+        implied = self._known.get(skill_id)
+        if implied is None:  # a race only works it out twice
+            implied = self._known[skill_id] = frozenset(_implied(skill_id, self._skills))
+        return implied
+
+
+def dumped_skill_index(mentions: Iterable[Mapping[str, Any]], implied: ImpliedSkills) -> SkillIndex:
+    """``skill_index`` from a profile's ``skills`` as its JSON dump holds them (plain dicts), for a
+    reader that scores stored profiles without building their mentions: a profile's 20-odd
+    mentions and their spans were most of the cost of validating it."""
+    return index_skills(
+        MentionFacts(
+            m["skill_id"],
+            m.get("sections", ()),
+            (spans[0]["text"] if (spans := m.get("spans")) else None) or m["name"],
+            implied(m["skill_id"]),
+        )
+        for m in mentions
+    )
+
+
+def _implied(skill_id: str, skills: SkillGraph) -> AbstractSet[str]:
+    return {skill_id, *skills.closure({skill_id})}
 
 
 def score_match(

@@ -1,9 +1,10 @@
 """Keeps the garbage collector's full passes off the matcher's hot path.
 
-The profile cache holds ~240 tracked objects per candidate, so a full collection over a warm
-cache walks millions of objects (~3 s at 20k profiles), and the growing cache and decision book
-set one off every few shortlists (measured at 100k candidates: 58 full passes, 4.8 s, in 250
-shortlists; repeat-call p99 487 ms, 186 ms with this). Once per shortlist, when its pool is
+The profile cache held ~240 tracked objects per candidate (15 since it keeps scoring's view of a
+profile, up to 100k of them), so a full collection over a warm cache walked millions of objects
+(~3 s at 20k profiles), and the growing cache and decision book set one off every few shortlists
+(measured at 100k candidates: 58 full passes, 4.8 s, in 250 shortlists; repeat-call p99 487 ms,
+186 ms with this). Once per shortlist, when its pool is
 parsed and before scoring allocates, a young collection clears fresh cyclic garbage and
 ``gc.freeze`` moves what is still alive out of the collector's reach. Frozen objects are still
 freed when their last reference goes (profiles and decision records hold no cycles); what a

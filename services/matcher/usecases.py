@@ -51,7 +51,7 @@ class Matcher:
     model_name: str
     top_k: int = 10
     retrieve_limit: int = 200
-    profile_cache_size: int = 20_000  # parsed profiles kept, ~65 KB each (~1.3 GB full); 0: none
+    profile_cache_size: int = 100_000  # parsed profiles kept, ~11 KB each (~1.1 GB full); 0: none
     # Last published shortlist per job: lets a new candidate skip jobs it cannot enter.
     _published: dict[str, ShortlistPublishedV1] = field(default_factory=dict)
     _closed: set[str] = field(default_factory=set)

@@ -107,8 +107,8 @@ class MatcherSettings(BaseModel):
     group_id: str = "rolefit-matcher"
     top_k: int = Field(default=10, ge=1, le=1000)
     retrieve_limit: int = Field(default=200, ge=1)
-    # Parsed candidate profiles kept in memory (~65 KB each, so ~1.3 GB when full); 0 turns it off.
-    profile_cache_size: int = Field(default=20_000, ge=0)
+    # Parsed candidate profiles kept in memory (~11 KB each, so ~1.1 GB when full); 0 turns it off.
+    profile_cache_size: int = Field(default=100_000, ge=0)
 
 
 class AuditSettings(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -26,7 +27,18 @@ from services.core.model import (
     SkillMention,
     Span,
 )
-from services.core.scoring import COMPONENTS, MatchResult, SkillGraph, Weights, rank, rank_jobs, score_match
+from services.core.scoring import (
+    COMPONENTS,
+    ImpliedSkills,
+    MatchResult,
+    SkillGraph,
+    Weights,
+    dumped_skill_index,
+    rank,
+    rank_jobs,
+    score_match,
+    skill_index,
+)
 from services.core.sections import split_sections
 
 PARENTS = {
@@ -427,3 +439,19 @@ def test_ranking_deterministic_and_contiguous(rows: list[tuple[str, float, bool]
     assert len(ranked) == (min(k, kept) if k else kept) and not any(m.result.excluded for m in ranked)
     keys = [(-round(m.result.score, 6), m.result.candidate_id) for m in ranked]
     assert keys == sorted(keys)
+
+
+mentions = st.builds(
+    SkillMention, skill_id=st.sampled_from(SKILLS), name=st.sampled_from(["", "PyTorch", "SQL"]),
+    category=st.just("tech"), sections=st.lists(st.sampled_from(Section), max_size=3),
+    spans=st.lists(st.builds(Span, start=st.just(0), end=st.just(1), text=st.sampled_from(["", "a", "b"])),
+                   max_size=2),
+)  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.lists(mentions, max_size=8))
+def test_the_index_of_dumped_mentions_is_the_index_of_the_profile(skills: list[SkillMention]) -> None:
+    c = cand(skills=skills)
+    dumped = json.loads(c.model_dump_json())["skills"]
+    assert dumped_skill_index(dumped, ImpliedSkills(GRAPH)) == skill_index(c, GRAPH)

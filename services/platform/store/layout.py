@@ -106,6 +106,13 @@ def read_profile(payload: Mapping[str, Any], model: type[M]) -> tuple[M, str]:
     return profile, profile.model_dump_json()
 
 
+def profile_text(payload: Mapping[str, Any], model: type[BaseModel]) -> str:
+    """The JSON text of the profile a point holds (``read_profile``'s text), without parsing it
+    where it is stored as text."""
+    text = payload.get(PROFILE_JSON)
+    return text if isinstance(text, str) else read_profile(payload, model)[1]
+
+
 def holds_profile(payload: Mapping[str, Any]) -> bool:
     return PROFILE_JSON in payload or "profile" in payload
 
