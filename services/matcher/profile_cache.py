@@ -11,11 +11,12 @@ erasure, so no copy of an erased profile outlives the tombstone in this process.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from services.core.model import CandidateProfile
 from services.core.scoring import ImpliedSkills, SkillGraph, SkillIndex, dumped_skill_index
@@ -44,7 +45,7 @@ class Parsed:
     @classmethod
     def read(cls, text: str, implied: ImpliedSkills) -> Parsed:
         """From a profile's stored JSON text."""
-        data = json.loads(text)
+        data = orjson.loads(text)
         mentions = data.pop("skills", ())
         profile = CandidateProfile.model_validate(data)
         return cls(profile, layout.text_sha256(text), dumped_skill_index(mentions, implied))
