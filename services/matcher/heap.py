@@ -4,18 +4,19 @@ The profile cache held ~240 tracked objects per candidate (15 since it keeps sco
 profile, up to 100k of them), so a full collection over a warm cache walked millions of objects
 (~3 s at 20k profiles), and the growing cache and decision book set one off every few shortlists
 (measured at 100k candidates: 58 full passes, 4.8 s, in 250 shortlists; repeat-call p99 487 ms,
-186 ms with this). Once per shortlist, when its pool is
-parsed and before scoring allocates, a young collection clears fresh cyclic garbage and
-``gc.freeze`` moves what is still alive out of the collector's reach. Frozen objects are still
-freed when their last reference goes (profiles and decision records hold no cycles); what a
-freeze can strand is an object alive then that later ends up in an unreachable cycle, so every
-``THAW_EVERY`` shortlists everything is handed back to the collector, whose next full pass
-reclaims such cycles (one slow shortlist in ``THAW_EVERY``). Nothing is frozen while the cache
-is small (tests, small pools), where full passes are cheap.
+186 ms with this). Once per shortlist, when its pool is parsed and before scoring allocates, a
+young collection clears fresh cyclic garbage and ``gc.freeze`` moves what is still alive out of
+the collector's reach. Frozen objects are still freed when their last reference goes (profiles
+and decision records hold no cycles); what a freeze can strand is an object alive then that
+later ends up in an unreachable cycle, so every ``THAW_EVERY`` shortlists everything is handed
+back to the collector, whose next full pass reclaims such cycles (one slow shortlist in
+``THAW_EVERY``). Nothing is frozen while the cache is small (tests, small pools), where full
+passes are cheap.
 
-Parsing a pool the cache lacks allocates ~70k objects that stay alive, and at the default
-young-generation threshold (700) the collections this sets off, each walking the survivors again,
-cost three times the parse itself (a profile kept: 655 us, 184 us at ``YOUNG_THRESHOLD``).
+Parsing a pool the cache lacks allocated ~70k objects that stay alive (when profiles were kept
+as full models), and at the default young-generation threshold (700) the collections this set
+off, each walking the survivors again, cost three times the parse itself (a profile kept: 655 us,
+184 us at ``YOUNG_THRESHOLD``).
 ``space_young_collections`` raises the threshold for the matcher's process; garbage cycles then
 wait a little longer, a few MB at most.
 """

@@ -17,7 +17,7 @@ Payload = dict[str, Any]
 
 @dataclass(frozen=True)
 class Where:
-    """Conjunction of exact matches on top-level payload keys.
+    """Conjunction of exact matches on top-level payload keys (and, with ``ids``, of point ids).
 
     A list value matches when the stored value (or any element of a stored list)
     equals any of the listed values.
