@@ -2,17 +2,20 @@
 
 A shortlist scores a few hundred candidates; turning each stored payload into Python and
 validating it cost more than scoring it. The store stays the authority on *who* is in a pool
-(its search returns the ids, version and submission time of the points that exist); the cache
-only supplies the parsed copy of a point it has seen with exactly that stamp. A new version, or
-a resubmission after an erasure (which the ledger only lets through with a newer version and a
-later submission), has another stamp and replaces the old entry. ``evict`` drops a candidate on
-erasure, so no copy of an erased profile outlives the tombstone in this process.
+(its search returns the points that exist, each with a stamp); the cache only supplies the
+parsed copy of a point it has seen with exactly that stamp. The stamp is the store's revision of
+the point where the store vouches for one (Qdrant Edge), else the version and submission time
+stored with it; a new version, a resubmission after an erasure (which the ledger only lets
+through with a newer version and a later submission) or, with revisions, any rewrite has another
+stamp and replaces the old entry. ``evict`` drops a candidate on erasure, so no copy of an erased
+profile outlives the tombstone in this process.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +25,8 @@ from services.core.model import CandidateProfile
 from services.core.scoring import ImpliedSkills, SkillGraph, SkillIndex, dumped_skill_index
 from services.platform.store import layout
 
-Stamp = tuple[int, str | None]  # (version, submitted_at) as stored with the point
-STAMP_KEYS = ("entity_id", "version", "submitted_at")  # what a search asks the store for
+Stamp = Hashable  # the store's revision of a point, or what ``stamp_of`` reads from its payload
+STAMP_KEYS = ("version", "submitted_at")  # what a search asks a store without revisions for
 
 
 def stamp_of(payload: dict[str, Any]) -> Stamp:
@@ -52,7 +55,7 @@ class Parsed:
 
 
 class ProfileCache:
-    """Bounded LRU of parsed profiles by candidate id, one stamp per candidate; thread-safe."""
+    """Bounded LRU of parsed profiles by point id, one stamp per point; thread-safe."""
 
     def __init__(self, skills: SkillGraph, capacity: int = 50_000) -> None:
         if capacity < 0:
@@ -64,27 +67,29 @@ class ProfileCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, candidate_id: str, stamp: Stamp) -> Parsed | None:
+    def get(self, point_id: str, stamp: Stamp) -> Parsed | None:
         with self._lock:
-            entry = self._entries.get(candidate_id)
+            entry = self._entries.get(point_id)
             if entry is None or entry[0] != stamp:
                 return None
-            self._entries.move_to_end(candidate_id)
+            self._entries.move_to_end(point_id)
             return entry[1]
 
-    def parse(self, payload: dict[str, Any]) -> Parsed:
-        """Parses a stored profile point's payload and keeps the result under its stamp."""
+    def parse(self, point_id: str, stamp: Stamp, payload: dict[str, Any]) -> Parsed:
+        """Parses a stored profile point's payload and keeps the result under ``stamp``: the one
+        the search that found the point gave (a payload read later can only be newer, which
+        costs one more read, never a stale copy)."""
         parsed = Parsed.read(layout.profile_text(payload, CandidateProfile), self._implied)
-        self.put(payload["entity_id"], stamp_of(payload), parsed)
+        self.put(point_id, stamp, parsed)
         return parsed
 
-    def put(self, candidate_id: str, stamp: Stamp, parsed: Parsed) -> None:
+    def put(self, point_id: str, stamp: Stamp, parsed: Parsed) -> None:
         with self._lock:
-            self._entries[candidate_id] = (stamp, parsed)
-            self._entries.move_to_end(candidate_id)
+            self._entries[point_id] = (stamp, parsed)
+            self._entries.move_to_end(point_id)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
 
     def evict(self, candidate_id: str) -> None:
         with self._lock:
-            self._entries.pop(candidate_id, None)
+            self._entries.pop(layout.point_id("candidate", candidate_id), None)

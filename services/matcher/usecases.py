@@ -22,7 +22,7 @@ from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import DecisionBook, Scored, to_decision
 from services.matcher.heap import Heap
 from services.matcher.pool import Pool
-from services.matcher.profile_cache import Parsed, ProfileCache
+from services.matcher.profile_cache import Parsed, ProfileCache, stamp_of
 from services.platform.store import layout
 from services.platform.store.layout import Collections
 from services.platform.store.port import Point, VectorStore
@@ -119,7 +119,8 @@ class Matcher:
         )
         if not found:
             return None
-        return self.profiles.parse(found[0].payload), found[0].vector or []
+        point = found[0]
+        return self.profiles.parse(point.id, stamp_of(point.payload), point.payload), point.vector or []
 
     def close(self, job_id: str) -> None:
         self._closed.add(job_id)

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from services.platform.settings import QdrantSettings
 from services.platform.store.edge import EdgeStore
 from services.platform.store.factory import collection_name, open_store
-from services.platform.store.port import CollectionSpec, Point, Scalar, VectorStore, Where
+from services.platform.store.port import CollectionSpec, KeyedSearch, Point, Scalar, VectorStore, Where
 from services.platform.store.qdrant import QdrantStore
 from tests.contract.conftest import Backend
 
@@ -250,6 +250,43 @@ def test_where_ids_keeps_only_those_points(store: VectorStore, backend: Backend)
         assert {p.id for p in store.scroll(name, where)} == expected
         kept = [p for p in points if p.id in expected]
         assert_ranked(store.search(name, q, len(points), where), brute(kept, q, len(points)))
+
+
+def test_a_revision_changes_with_every_write_of_its_point_and_only_then(
+    store: VectorStore, backend: Backend
+) -> None:
+    points = random_points(60, 8, seed=21)
+    name = loaded(store, backend, points)
+    q = np.random.default_rng(22).normal(size=8).tolist()
+
+    def revisions(where: Where | None = None) -> dict[str, object]:
+        hits = store.search(name, q, len(points), where)
+        if isinstance(store, KeyedSearch):  # with no payload read, as a cache's check reads them
+            keyed = store.search_keys(name, q, len(points), where, ())
+            assert [(h.id, h.revision) for h in keyed] == [(h.id, h.revision) for h in hits]
+        return {h.id: h.revision for h in hits}
+
+    before = revisions()
+    if not (isinstance(store, KeyedSearch) and store.revisioned):
+        assert set(before.values()) == {None}  # a store that cannot vouch for revisions gives none
+        return
+    assert None not in before.values()
+    assert revisions(Where(must={"skills": "python"})).items() <= before.items()
+    rewritten, same = points[0], points[1]
+    store.upsert(name, [rewritten])  # the same content, written again, is a new revision
+    after = revisions()
+    assert after[rewritten.id] != before[rewritten.id]
+    assert {i: r for i, r in after.items() if i != rewritten.id} == {
+        i: r for i, r in before.items() if i != rewritten.id
+    }
+    store.delete(name, Where(must={"i": same.payload["i"]}))
+    store.upsert(name, [same])  # erased and written again: never its old revision
+    assert revisions()[same.id] not in (before[same.id], after[same.id])
+    if backend.persistent:  # another opening of the store vouches for none of the old ones
+        store.close()
+        again = backend.open()
+        hits = again.search(name, q, len(points))
+        assert not {h.revision for h in hits} & set(after.values())
 
 
 def test_delete_by_where(store: VectorStore, backend: Backend) -> None:

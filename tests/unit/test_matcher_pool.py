@@ -11,7 +11,7 @@ import pytest
 from services.core.model import Archetype, ArchetypeGuess, CandidateProfile
 from services.core.taxonomy import Taxonomy
 from services.matcher.pool import Pool
-from services.matcher.profile_cache import ProfileCache
+from services.matcher.profile_cache import STAMP_KEYS, ProfileCache
 from services.platform.store import layout
 from services.platform.store.edge import EdgeStore
 from services.platform.store.port import CollectionSpec, Hit, VectorStore, Where
@@ -28,12 +28,14 @@ class CountingStore:
     def __init__(self, inner: EdgeStore | QdrantStore) -> None:
         self.inner, self.searches = inner, 0
         self.wheres: list[Where | None] = []
+        self.keys: list[tuple[str, ...]] = []
 
     def search_keys(
         self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
     ) -> list[Hit]:
         self.searches += 1
         self.wheres.append(where)
+        self.keys.append(tuple(keys))
         return self.inner.search_keys(collection, vector, limit, where, keys)
 
     def __getattr__(self, name: str) -> object:
@@ -80,10 +82,41 @@ def test_the_pool_is_the_nearest_profiles_and_the_nearest_holders(
     pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), LIMIT)  # type: ignore[arg-type]
     for seed in range(5):
         vector = [float(x) for x in np.random.default_rng(seed).standard_normal(8)]
-        store.searches, store.wheres = 0, []
+        store.searches, store.wheres, store.keys = 0, [], []
         got = {parsed.profile.candidate_id: score for score, parsed in pool(vector, must)}
         assert got == pytest.approx(_two_searches(store.inner, vector, must))
         # The scan, then which of its hits hold a must-have; the whole index only for rare ones.
         assert store.searches == searches
         if must:  # the check is a search among the scan's hits, never over the whole collection
             assert [len(w.ids or ()) for w in store.wheres[:2] if w] == [0, LIMIT * Pool.WIDEN]
+        # A store with revisions is asked for no payload at all; another for the stamp keys only.
+        stamps = () if store.inner.revisioned else STAMP_KEYS
+        assert store.keys == [stamps, (), stamps][:searches] if must else [stamps]
+
+
+def _rewrite(store: CountingStore, i: int, version: int, archetype: Archetype) -> str:
+    """Profile ``i`` written again: same vector and skills, another archetype."""
+    point_id = layout.point_id("candidate", f"c{i:03d}")
+    vector = store.inner.retrieve(SPEC.name, [point_id], with_vectors=True)[0].vector
+    guess = ArchetypeGuess(archetype=archetype, confidence=0.5)
+    profile = CandidateProfile(candidate_id=f"c{i:03d}", version=version, archetype=guess)
+    store.inner.upsert(SPEC.name, [layout.profile_point(
+        "candidate", profile.candidate_id, version, vector or [], profile, _skills(i), archetype.value
+    )])  # fmt: skip
+    return profile.candidate_id
+
+
+def test_a_rewritten_profile_is_read_again(store: CountingStore) -> None:
+    pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), LIMIT)  # type: ignore[arg-type]
+    vector = [float(x) for x in np.random.default_rng(3).standard_normal(8)]
+
+    def archetypes() -> dict[str, Archetype]:
+        return {p.profile.candidate_id: p.profile.archetype.archetype for _, p in pool(vector, [])}
+
+    first = archetypes()
+    i = int(sorted(first)[0][1:])
+    newer = _rewrite(store, i, 2, Archetype.DATA_SCIENTIST)  # a new version: either kind of stamp sees it
+    assert archetypes() == first | {newer: Archetype.DATA_SCIENTIST}
+    if store.inner.revisioned:  # a rewrite under the same version (a reindex, say): only a revision sees it
+        _rewrite(store, i, 2, Archetype.ML_ENGINEER)
+        assert archetypes() == first | {newer: Archetype.ML_ENGINEER}

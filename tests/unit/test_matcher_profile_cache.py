@@ -17,8 +17,10 @@ from services.core.scoring import skill_index
 from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import profile_sha256
 from services.matcher.heap import Heap
-from services.matcher.profile_cache import ProfileCache, stamp_of
+from services.matcher.pool import hit_stamp
+from services.matcher.profile_cache import Parsed, ProfileCache, Stamp, stamp_of
 from services.platform.store import layout
+from services.platform.store.port import Where
 from tests.reliability.stores import ReadOnlyStore
 from tests.unit.pipeline_harness import AT, Pipeline, pipeline
 
@@ -52,9 +54,9 @@ def _as(payload: dict[str, Any], candidate_id: str, version: int) -> dict[str, A
 def test_a_newer_version_replaces_the_cached_profile(indexed: Pipeline, taxonomy: Taxonomy) -> None:
     first, other = _payloads(indexed)[:2]
     cache = ProfileCache(taxonomy)
-    old = cache.parse(_as(first, "c-1", 1))
+    old = _parse(cache, _as(first, "c-1", 1))
     assert cache.get("c-1", (1, first.get("submitted_at"))) is old
-    new = cache.parse(_as(other, "c-1", 2))
+    new = _parse(cache, _as(other, "c-1", 2))
     assert cache.get("c-1", (1, first.get("submitted_at"))) is None  # the old stamp no longer matches
     assert cache.get("c-1", stamp_of(_as(other, "c-1", 2))) is new
     assert new.profile.version == 2 and len(cache) == 1
@@ -63,7 +65,7 @@ def test_a_newer_version_replaces_the_cached_profile(indexed: Pipeline, taxonomy
 def test_the_submission_time_is_part_of_the_stamp(indexed: Pipeline, taxonomy: Taxonomy) -> None:
     payload = _as(_payloads(indexed)[0], "c-1", 3)
     cache = ProfileCache(taxonomy)
-    cache.parse(payload | {"submitted_at": "2024-01-01T00:00:00+00:00"})
+    _parse(cache, payload | {"submitted_at": "2024-01-01T00:00:00+00:00"})
     assert cache.get("c-1", (3, "2024-02-01T00:00:00+00:00")) is None
 
 
@@ -73,9 +75,9 @@ def test_the_cache_stays_within_its_bound_and_drops_the_least_recently_used(
     payload = _payloads(indexed)[0]
     cache = ProfileCache(taxonomy, capacity=3)
     for i in range(3):
-        cache.parse(_as(payload, f"c-{i}", 1))
+        _parse(cache, _as(payload, f"c-{i}", 1))
     assert cache.get("c-0", stamp_of(_as(payload, "c-0", 1))) is not None  # c-0 used: c-1 is oldest
-    cache.parse(_as(payload, "c-3", 1))
+    _parse(cache, _as(payload, "c-3", 1))
     assert len(cache) == 3
     assert cache.get("c-1", stamp_of(_as(payload, "c-1", 1))) is None
     assert all(cache.get(f"c-{i}", stamp_of(_as(payload, f"c-{i}", 1))) for i in (0, 2, 3))
@@ -85,7 +87,7 @@ def test_a_cached_profile_is_the_parse_of_the_stored_one(indexed: Pipeline) -> N
     job_id = samples.load_jobs()[0].job_id
     indexed.decide(job_id)
     for payload in _payloads(indexed):
-        parsed = indexed.matcher.profiles.get(payload["entity_id"], stamp_of(payload))
+        parsed = indexed.matcher.profiles.get(*_looked_up(indexed, payload["entity_id"]))
         assert parsed is not None
         stored, text = layout.read_profile(payload, CandidateProfile)
         assert stored.skills and parsed.profile == stored.model_copy(update={"skills": []})
@@ -99,7 +101,7 @@ def test_a_profile_stored_before_profiles_were_text_still_parses_with_the_same_d
     payload = _payloads(indexed)[0]
     text = payload[layout.PROFILE_JSON]
     legacy = {k: v for k, v in payload.items() if k != layout.PROFILE_JSON} | {"profile": json.loads(text)}
-    new, old = ProfileCache(taxonomy).parse(payload), ProfileCache(taxonomy).parse(legacy)
+    new, old = _parse(ProfileCache(taxonomy), payload), _parse(ProfileCache(taxonomy), legacy)
     assert old.profile == new.profile and old.sha256 == new.sha256
 
 
@@ -108,13 +110,13 @@ def test_an_erased_candidate_is_evicted_and_never_shortlisted_again(indexed: Pip
     matcher = indexed.matcher
     before = indexed.considered(job_id)
     gone = sorted(before)[0]
-    assert matcher.profiles.get(gone, _stamp(indexed, gone)) is not None
-    stamp = _stamp(indexed, gone)
+    key, stamp = _looked_up(indexed, gone)
+    assert matcher.profiles.get(key, stamp) is not None
     assert indexed.ingest.erase_candidate(gone, AT + timedelta(days=1))
     # Even before the tombstone reaches the matcher, the store says who is in the pool.
     assert gone not in indexed.considered(job_id)
     matcher.forget_candidate(gone, AT + timedelta(days=1))
-    assert matcher.profiles.get(gone, stamp) is None
+    assert matcher.profiles.get(key, stamp) is None
     assert set(indexed.considered(job_id)) == set(before) - {gone}
 
 
@@ -127,10 +129,7 @@ def test_a_resubmitted_candidate_is_scored_from_the_new_profile(indexed: Pipelin
     indexed.submit(event)
     considered = indexed.considered(job_id)[candidates[0].candidate_id]
     assert considered.candidate_version == 2
-    payload = indexed.store.retrieve(
-        indexed.ingest.collections.candidates, [layout.point_id("candidate", candidates[0].candidate_id)]
-    )[0].payload
-    parsed = indexed.matcher.profiles.get(candidates[0].candidate_id, stamp_of(payload))
+    parsed = indexed.matcher.profiles.get(*_looked_up(indexed, candidates[0].candidate_id))
     assert parsed is not None and parsed.profile.version == 2
     assert considered.profile_sha256 == parsed.sha256
 
@@ -178,6 +177,13 @@ def test_the_matcher_process_spaces_young_collections(tmp_path: Path) -> None:
         gc.set_threshold(*threshold)
 
 
-def _stamp(p: Pipeline, candidate_id: str) -> tuple[int, str | None]:
-    found = p.store.retrieve(p.ingest.collections.candidates, [layout.point_id("candidate", candidate_id)])
-    return stamp_of(found[0].payload)
+def _looked_up(p: Pipeline, candidate_id: str) -> tuple[str, Stamp]:
+    """The key and stamp the matcher's pool looks the candidate's profile up by, as stored now."""
+    point_id = layout.point_id("candidate", candidate_id)
+    hits = p.store.search(p.ingest.collections.candidates, p.vector(candidate_id), 1, Where(ids=[point_id]))
+    return point_id, hit_stamp(hits[0])
+
+
+def _parse(cache: ProfileCache, payload: dict[str, Any]) -> Parsed:
+    """Kept as a search that read the payload's stamp keys would have it kept: by its entity id here."""
+    return cache.parse(payload["entity_id"], stamp_of(payload), payload)

@@ -39,6 +39,8 @@ Payload = bool | list[str]  # True: all of it; False: none; a list: only these t
 class Reads(ABC):
     """``search``/``retrieve`` of the port and their ``KeyedSearch`` variants."""
 
+    revisioned = False  # an adapter whose hits carry ``Hit.revision`` says so
+
     def search(
         self,
         collection: str,

@@ -14,6 +14,7 @@ reading the 3 GB of payload files took ~3 s (``posix_fadvise(WILLNEED)`` did not
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import threading
@@ -32,6 +33,7 @@ _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
 _PAGE = 256
 _ACORN = qe.SearchParams(acorn=qe.AcornSearchParams(enable=True))
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_OPENINGS = itertools.count()  # a shard removed and created again restarts its version numbers
 
 
 def _value(v: Scalar) -> Any:
@@ -88,6 +90,8 @@ def _vector(v: object) -> list[float] | None:
 
 
 class EdgeStore(Reads):
+    revisioned = True  # a hit's revision: (this opening of the shard, the point's version)
+
     def __init__(self, root: Path, *, indexing_threshold_kb: int | None = None, warm: bool = False) -> None:
         """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW.
         ``warm``: read each collection's files once in the background when it is opened."""
@@ -96,6 +100,7 @@ class EdgeStore(Reads):
         self.warming: dict[str, threading.Thread] = {}
         self._optimizers = qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
         self._shards: dict[str, qe.EdgeShard] = {}
+        self._opening: dict[str, int] = {}
         self._pending: dict[str, int] = {}
         self._dims: dict[str, int] = {}  # collections whose config ensure_collection has checked
         self._lock = threading.RLock()  # guards the shard map and serialises calls into a shard
@@ -117,6 +122,7 @@ class EdgeStore(Reads):
 
     def _opened(self, name: str, shard: qe.EdgeShard) -> None:
         self._shards[name], self._pending[name] = shard, 0
+        self._opening[name] = next(_OPENINGS)
         if self._warm and name not in self.warming:
             reader = threading.Thread(target=self.warm_up, args=(name,), name=f"warm-{name}", daemon=True)
             self.warming[name] = reader
@@ -198,14 +204,19 @@ class EdgeStore(Reads):
         # ACORN keeps that walk from stranding (measured: recall@50 0.15 -> 0.83 at 50k points).
         params = _ACORN if flt is not None else None
 
-        def fetch(n: int) -> list[qe.ScoredPoint]:
+        def fetch(n: int) -> list[tuple[int, qe.ScoredPoint]]:
             request = qe.QueryRequest(limit=n, query=query, filter=flt, params=params,
                                       with_payload=payload, with_vector=with_vectors)  # fmt: skip
             with self._lock:
-                return self._shard(collection).query(request)
+                shard = self._shard(collection)
+                opening = self._opening[collection]
+                return [(opening, h) for h in shard.query(request)]
 
-        ranked = best_first(fetch, limit, lambda h: h.score, lambda h: str(h.id))
-        return [Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector)) for h in ranked]
+        ranked = best_first(fetch, limit, lambda h: h[1].score, lambda h: str(h[1].id))
+        return [
+            Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector), (opening, h.version))
+            for opening, h in ranked
+        ]
 
     def _retrieve(
         self, collection: str, ids: Sequence[str], payload: Payload, with_vectors: bool

@@ -7,7 +7,7 @@ Methods are synchronous; async callers run them in a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -41,6 +41,9 @@ class Hit:
     score: float  # cosine similarity
     payload: Payload
     vector: list[float] | None = None
+    # Set only by a store that vouches for it: changes on every write of the point and never
+    # names other content of it while this store object is open (see ``KeyedSearch.revisioned``).
+    revision: Hashable | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,14 @@ class KeyedSearch(Protocol):
     Reading a stored payload and turning it into Python costs more than the vector scan once
     profiles are large, so a reader that caches parsed payloads searches for ids and scores only,
     then reads the few keys that tell whether its copies are current. Both adapters have it; a
-    wrapper that lacks it makes callers fall back to ``search``."""
+    wrapper that lacks it makes callers fall back to ``search``.
+
+    ``revisioned``: every search hit carries a ``revision``, so a reader needs no payload key at
+    all to tell whether its copy is current. Qdrant Edge has one: the point's version (the number
+    of the write that last touched it, kept across reopening) within this opening of the shard.
+    A server's numbers restart when anyone recreates the collection, so its adapter has none."""
+
+    revisioned: bool
 
     def search_keys(
         self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
