@@ -13,7 +13,7 @@ is what is slow: at 1M candidates a search filtered to the 92% holding "python, 
 sql" took 375 ms against 95 ms unfiltered.
 
 The searches bring back ids, scores and stamps only: where the store vouches for revisions
-(Qdrant Edge), the stamp is the hit's revision and no payload is read at all (reading three
+(Qdrant Edge), the stamp is the hit's revision and no payload is read at all (reading the
 stamp keys made Edge read each hit's whole payload, profile text included: ~9 ms of a
 shortlist at 100k); elsewhere the version stamps stored with each point. The stamps tell which
 parsed profiles the cache holds current copies of, and one read fetches the whole payloads of
