@@ -4,11 +4,12 @@ A shortlist scores a few hundred candidates; turning each stored payload into Py
 validating it cost more than scoring it. The store stays the authority on *who* is in a pool
 (its search returns the points that exist, each with a stamp); the cache only supplies the
 parsed copy of a point it has seen with exactly that stamp. The stamp is the store's revision of
-the point where the store vouches for one (Qdrant Edge), else the version and submission time
-stored with it; a new version, a resubmission after an erasure (which the ledger only lets
-through with a newer version and a later submission) or, with revisions, any rewrite has another
-stamp and replaces the old entry. ``evict`` drops a candidate on erasure, so no copy of an erased
-profile outlives the tombstone in this process.
+the point where the store vouches for one (Qdrant Edge), else the version, submission time and
+model and taxonomy stored with it; a new version, a resubmission after an erasure (which the
+ledger only lets through with a newer version and a later submission), a reindex under a new
+model or taxonomy or, with revisions, any rewrite has another stamp and replaces the old
+entry. ``evict`` drops a candidate on erasure, so no copy of an erased profile outlives the
+tombstone in this process.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from services.core.scoring import ImpliedSkills, SkillGraph, SkillIndex, dumped_
 from services.platform.store import layout
 
 Stamp = Hashable  # the store's revision of a point, or what ``stamp_of`` reads from its payload
-STAMP_KEYS = ("version", "submitted_at")  # what a search asks a store without revisions for
+# What a search asks a store without revisions for. What produced the point is part of it: a
+# reindex under a new model or taxonomy rewrites a profile under the same version and time.
+STAMP_KEYS = ("version", "submitted_at", layout.MODEL_KEY, layout.TAXONOMY_KEY)
 
 
 def stamp_of(payload: dict[str, Any]) -> Stamp:
-    return int(payload.get("version", 0)), payload.get("submitted_at")
+    return int(payload.get("version", 0)), *(payload.get(key) for key in STAMP_KEYS[1:])
 
 
 @dataclass(frozen=True)

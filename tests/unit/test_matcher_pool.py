@@ -94,14 +94,15 @@ def test_the_pool_is_the_nearest_profiles_and_the_nearest_holders(
         assert store.keys == [stamps, (), stamps][:searches] if must else [stamps]
 
 
-def _rewrite(store: CountingStore, i: int, version: int, archetype: Archetype) -> str:
+def _rewrite(store: CountingStore, i: int, version: int, archetype: Archetype, taxonomy: str = "t1") -> str:
     """Profile ``i`` written again: same vector and skills, another archetype."""
     point_id = layout.point_id("candidate", f"c{i:03d}")
     vector = store.inner.retrieve(SPEC.name, [point_id], with_vectors=True)[0].vector
     guess = ArchetypeGuess(archetype=archetype, confidence=0.5)
     profile = CandidateProfile(candidate_id=f"c{i:03d}", version=version, archetype=guess)
     store.inner.upsert(SPEC.name, [layout.profile_point(
-        "candidate", profile.candidate_id, version, vector or [], profile, _skills(i), archetype.value
+        "candidate", profile.candidate_id, version, vector or [], profile, _skills(i), archetype.value,
+        produced_by=layout.fingerprint("model", taxonomy),
     )])  # fmt: skip
     return profile.candidate_id
 
@@ -117,6 +118,8 @@ def test_a_rewritten_profile_is_read_again(store: CountingStore) -> None:
     i = int(sorted(first)[0][1:])
     newer = _rewrite(store, i, 2, Archetype.DATA_SCIENTIST)  # a new version: either kind of stamp sees it
     assert archetypes() == first | {newer: Archetype.DATA_SCIENTIST}
-    if store.inner.revisioned:  # a rewrite under the same version (a reindex, say): only a revision sees it
-        _rewrite(store, i, 2, Archetype.ML_ENGINEER)
-        assert archetypes() == first | {newer: Archetype.ML_ENGINEER}
+    _rewrite(store, i, 2, Archetype.ML_ENGINEER, taxonomy="t2")  # a reindex under a new taxonomy
+    assert archetypes() == first | {newer: Archetype.ML_ENGINEER}
+    if store.inner.revisioned:  # the same version and producer written again: only a revision sees it
+        _rewrite(store, i, 2, Archetype.DATA_ENGINEER, taxonomy="t2")
+        assert archetypes() == first | {newer: Archetype.DATA_ENGINEER}

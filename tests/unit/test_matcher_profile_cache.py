@@ -55,18 +55,29 @@ def test_a_newer_version_replaces_the_cached_profile(indexed: Pipeline, taxonomy
     first, other = _payloads(indexed)[:2]
     cache = ProfileCache(taxonomy)
     old = _parse(cache, _as(first, "c-1", 1))
-    assert cache.get("c-1", (1, first.get("submitted_at"))) is old
+    assert cache.get("c-1", stamp_of(_as(first, "c-1", 1))) is old
     new = _parse(cache, _as(other, "c-1", 2))
-    assert cache.get("c-1", (1, first.get("submitted_at"))) is None  # the old stamp no longer matches
+    assert cache.get("c-1", stamp_of(_as(first, "c-1", 1))) is None  # the old stamp no longer matches
     assert cache.get("c-1", stamp_of(_as(other, "c-1", 2))) is new
     assert new.profile.version == 2 and len(cache) == 1
 
 
-def test_the_submission_time_is_part_of_the_stamp(indexed: Pipeline, taxonomy: Taxonomy) -> None:
-    payload = _as(_payloads(indexed)[0], "c-1", 3)
+@pytest.mark.parametrize(
+    ("key", "other"),
+    [
+        ("submitted_at", "2024-02-01T00:00:00+00:00"),
+        (layout.TAXONOMY_KEY, "next"),
+        (layout.MODEL_KEY, "m@fp32"),
+    ],
+)
+def test_what_else_the_stamp_holds(indexed: Pipeline, taxonomy: Taxonomy, key: str, other: str) -> None:
+    """The submission time (a resubmission after an erasure) and what produced the profile (a
+    reindex under a new model or taxonomy keeps version and time) are part of it too."""
+    payload = _as(_payloads(indexed)[0], "c-1", 3) | {"submitted_at": "2024-01-01T00:00:00+00:00"}
     cache = ProfileCache(taxonomy)
-    _parse(cache, payload | {"submitted_at": "2024-01-01T00:00:00+00:00"})
-    assert cache.get("c-1", (3, "2024-02-01T00:00:00+00:00")) is None
+    _parse(cache, payload)
+    assert cache.get("c-1", stamp_of(payload)) is not None
+    assert payload[key] != other and cache.get("c-1", stamp_of(payload | {key: other})) is None
 
 
 def test_the_cache_stays_within_its_bound_and_drops_the_least_recently_used(
