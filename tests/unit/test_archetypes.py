@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from benchmarks.archetypes import main, split, weak_label
+from services.core import archetypes
 from services.core.archetypes import classify_archetype, cue_scores
 from services.core.model import Archetype
 
@@ -103,6 +107,43 @@ def test_guess_is_always_the_top_score(text: str, skills: list[str]) -> None:
     # Discounting generic words can only lower a résumé's cue scores, never raise them.
     job, cv = cue_scores(text, skills), cue_scores(text, skills, resume=True)
     assert all(cv[a] <= job[a] + 1e-9 for a in Archetype if a is not Archetype.OTHER)
+
+
+# Every code point but the surrogates: what the lower-case matching path must be right about.
+_EVERY_CHARACTER = "".join(chr(c) for c in range(0x80, sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+
+
+def test_only_the_listed_letters_fold_to_ascii_and_lowering_keeps_every_other_class() -> None:
+    folding = "".join(re.findall("[a-z]", _EVERY_CHARACTER, re.I))
+    assert folding == "".join(re.findall(archetypes.FOLDS_TO_ASCII, _EVERY_CHARACTER))
+    rest = archetypes.FOLDS_TO_ASCII.sub("", _EVERY_CHARACTER)
+    lowered = rest.lower()
+    assert len(lowered) == len(rest)
+    for cls in (r"\w", r"\s", r"\d"):
+        assert [m.start() for m in re.finditer(cls, lowered)] == [m.start() for m in re.finditer(cls, rest)]
+
+
+_PIECES = [
+    "Data Scientist", "PYTORCH", "PyTorch", "kubernetes", "Kubernetes", "Excel", "excellent", "R",
+    "R&D", "Power BI", "BI", ".NET", "C#", "Node.js", "A/B testing", "ML Ops", "MLOps", "Insights",
+    "business problems", "ſtatiſtics", "ſas", "İnsights", "ınsights", "\u212aafka", "Sagemaker", "é",
+    "xdata scientist", "data.engineer", "_r", "prepython", "big data engineer", "ml engineer",
+]  # fmt: skip
+_TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from(_PIECES), st.sampled_from([" ", "\n", ".", "-", "&", "/", ""]), st.text(max_size=4)
+    ),
+    max_size=60,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TEXTS, st.booleans())
+def test_lower_case_matching_scores_as_ignore_case_matching_does(text: str, resume: bool) -> None:
+    always_ignore_case = re.compile("")  # matches every text, so every text takes the re.I path
+    with mock.patch.object(archetypes, "FOLDS_TO_ASCII", always_ignore_case):
+        reference = cue_scores(text, resume=resume)
+    assert cue_scores(text, resume=resume) == reference
 
 
 @pytest.mark.parametrize(
