@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from services.core.ignorecase import FOLDS_TO_ASCII
 from services.core.model import Archetype, ArchetypeGuess
 
 A = Archetype
@@ -93,10 +94,9 @@ def _compiled(flags: int, lead: str) -> dict[Archetype, list[re.Pattern[str]]]:
 _PATTERNS = _compiled(re.I, r"(?<![\w.])")
 # Cues are written in lower case, so in lower-cased text case-sensitive patterns find what
 # _PATTERNS find in the original: lower() keeps every other character's length and class (word,
-# space, digit). The exceptions are the four letters ignore-case matching folds to ASCII ones
-# (İ ı ſ and the Kelvin sign): a text holding any of them takes _PATTERNS. Without re.I and
-# without the lookbehind in front, re skips ahead by a pattern's first letters: about 3x faster.
-FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+# space, digit). A text holding a letter re.I folds to ASCII (see ignorecase.py) takes _PATTERNS.
+# Without re.I and without the lookbehind in front, re skips ahead by a pattern's first letters:
+# about 3x faster.
 _BODIES = _compiled(0, "")
 _WORD_OR_DOT = re.compile(r"[\w.]")
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.core.candidate_name import find_name, redact_name
+from services.core.ignorecase import FOLDS_TO_ASCII, TO_ASCII
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+")  # RFC local parts allow much, "|" included
 _URL = re.compile(
@@ -111,7 +112,6 @@ Replacer = str | Callable[[re.Match[str]], str]
 # Most patterns cannot match without one of a few words; a text that has none of them skips the
 # scan (redaction is a good part of ingest's time outside the model). Needles are lower case and
 # compared with the text folded as re.IGNORECASE folds: "İ"/"ı" match "i", "ſ" "s", "K" "k".
-_IGNORECASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 _EMAIL_NEEDLES = ("@",)
 _URL_NEEDLES = ("://", "www.", "linkedin.com", "github.com", "gitlab.com", "kaggle.com", "medium.com",
                 "twitter.com", "x.com", "behance.net", "stackoverflow.com", "about.me")  # fmt: skip
@@ -122,8 +122,8 @@ def _mentions(text: str, needles: tuple[str, ...]) -> bool:
     """False only when the text cannot match: no needle occurs in it (needles () : always True)."""
     if not needles:
         return True
-    special = any(c in text for c in "\u0130\u0131\u017f\u212a")  # rare: translate is slow
-    folded = (text.translate(_IGNORECASE_FOLD) if special else text).lower()
+    special = FOLDS_TO_ASCII.search(text) is not None  # rare: translate is slow
+    folded = (text.translate(TO_ASCII) if special else text).lower()
     return any(needle in folded for needle in needles)
 
 

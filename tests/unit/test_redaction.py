@@ -130,3 +130,13 @@ def test_any_two_names_and_genders_redact_alike(
 def test_emails_never_survive(noise: str, email: str) -> None:
     out = redact(f"{noise}\ncontact: {email}\n").text
     assert email not in out
+
+
+@pytest.mark.parametrize(
+    ("line", "value"), [("Marıtal status: single", "single"), ("ſex: unspecified", "unspecified")]
+)
+def test_a_label_spelled_with_a_letter_ignorecase_folds_to_ascii_is_still_found(
+    line: str, value: str
+) -> None:
+    # re.I reads "ı" as "i" and "ſ" as "s": the quick check for the label's word must read them so too.
+    assert value not in redact(line).text
