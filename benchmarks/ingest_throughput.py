@@ -137,7 +137,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     """raw, e2e, raw, e2e, raw: each end-to-end run is compared with the raw passes either side of
     it, so a change in the box's load between runs does not become a ratio. ``--repeats`` times
     per mode; a mode's ratio is the median of its runs'."""
-    embedder = SentenceTransformerEmbedder(ModelSettings(backend=args.backend, precision=args.precision))
+    model = ModelSettings(backend=args.backend, precision=args.precision)
+    if args.model_batch_size:
+        model.batch_size = args.model_batch_size
+    embedder = SentenceTransformerEmbedder(model)
     resumes = synthetic_resumes(args.resumes, args.seed)
     rows: list[dict[str, Any]] = []
     raws: list[dict[str, Any]] = []
@@ -178,6 +181,9 @@ def main(argv: list[str] | None = None) -> None:
         default="auto",
         choices=["auto", "fp32", "bf16", "int8"],
         help="auto: the service default (bf16 where the CPU has native bf16, else fp32)",
+    )
+    ap.add_argument(
+        "--model-batch-size", type=int, default=0, help="texts per forward pass; 0: the service default"
     )
     ap.add_argument("--repeats", type=int, default=1, help="timed end-to-end runs per mode")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")
