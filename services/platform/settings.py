@@ -63,13 +63,14 @@ class ModelSettings(BaseModel):
     # benchmarks/embedding_backends.py measures speed and quality of each.
     backend: Literal["torch", "onnx", "openvino"] = "torch"
     # auto: bf16 where the CPU computes bf16 natively (AVX512-BF16 or AMX), else fp32
-    # (services.platform.embedder.resolve_precision). Measured on such a CPU: torch bf16 is 1.9x
+    # (services.platform.embedder.resolve_precision). Measured on such a CPU: torch bf16 is 1.7-1.9x
     # torch fp32 with the same nDCG@10 and cosine >= 0.998; without native bf16 it is slower.
     precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
     # Texts per forward pass. Small batches pad less: a call's chunks are sorted by length, and
     # ingest's calls (one per Kafka batch, ~100 chunks) mix full 256-token windows with short
     # tails. Measured on 2 cores in bf16 (benchmarks/ingest_throughput.py --model-batch-size):
-    # 8 embeds a call's chunks ~10% faster than 32, and full windows no slower.
+    # in batches of 8 the model ran at its raw speed inside ingest's calls, in 32 at 0.94x, and
+    # full windows are no slower in 8.
     batch_size: int = Field(default=8, ge=1)
     max_tokens: int = Field(default=256, ge=16)
     chunk_overlap_tokens: int = Field(default=32, ge=0)
