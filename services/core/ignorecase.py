@@ -10,5 +10,6 @@ from __future__ import annotations
 
 import re
 
-FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
-TO_ASCII = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})  # as re.I matches them
+_ASCII_LETTER = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}  # as re.I matches them
+FOLDS_TO_ASCII = re.compile(f"[{''.join(_ASCII_LETTER)}]")
+TO_ASCII = str.maketrans(_ASCII_LETTER)

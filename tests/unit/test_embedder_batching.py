@@ -28,8 +28,8 @@ def test_each_text_embeds_the_same_alone_or_in_a_padded_batch() -> None:
     from services.platform.embedder import SentenceTransformerEmbedder
 
     assert ModelSettings().batch_size < len(TEXTS)  # more than one batch, each padded
-    one_by_one = SentenceTransformerEmbedder(ModelSettings(batch_size=1))
-    alone = np.concatenate([one_by_one.embed([text]) for text in TEXTS])
-    batched = SentenceTransformerEmbedder(ModelSettings()).embed(TEXTS)
+    embedder = SentenceTransformerEmbedder(ModelSettings())
+    alone = np.concatenate([embedder.embed([text]) for text in TEXTS])  # a batch of one pads nothing
+    batched = embedder.embed(TEXTS)
     assert batched.shape == alone.shape
     assert float((batched * alone).sum(axis=1).min()) >= 0.999

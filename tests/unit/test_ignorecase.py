@@ -17,7 +17,7 @@ def test_only_the_listed_letters_match_an_ascii_letter_ignoring_case() -> None:
 
 
 def test_each_listed_letter_translates_to_the_ascii_letter_it_matches() -> None:
-    for letter in "\u0130\u0131\u017f\u212a":
+    for letter in FOLDS_TO_ASCII.findall(_EVERY_CHARACTER):
         ascii_letter = letter.translate(TO_ASCII)
         assert ascii_letter.isascii() and re.fullmatch(ascii_letter, letter, re.I)
 
