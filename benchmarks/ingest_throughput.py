@@ -70,6 +70,8 @@ def local_settings(bootstrap: str, folder: Path, mode: str, args: argparse.Names
     settings.kafka.topic_prefix = f"bench-{mode}."
     settings.qdrant.url, settings.qdrant.path = None, folder / mode
     settings.ingest.batch_max_records = args.batch_max_records if mode.startswith("batched") else 1
+    if args.parse_processes >= 0:
+        settings.ingest.parse_processes = args.parse_processes
     return settings
 
 
@@ -92,7 +94,7 @@ async def end_to_end(
     recording = Recording(embedder)
     ingest = build_ingest(settings, store, recording)
     broker = make_broker(settings.kafka, logger=None)  # no access log line per message
-    attach_ingest(broker, settings, ingest)
+    detach = attach_ingest(broker, settings, ingest)
     collection = ingest.collections.candidates
     try:
         async with broker:
@@ -109,6 +111,7 @@ async def end_to_end(
             await until_indexed(store, collection, len(resumes) + 1, args.timeout)
             seconds = time.perf_counter() - started
     finally:
+        detach()
         store.close()
     row = {
         "mode": mode,
@@ -184,6 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument(
         "--model-batch-size", type=int, default=0, help="texts per forward pass; 0: the service default"
+    )
+    ap.add_argument(
+        "--parse-processes",
+        type=int,
+        default=-1,
+        help="résumé parse processes (0: none); -1: the service default",
     )
     ap.add_argument("--repeats", type=int, default=1, help="timed end-to-end runs per mode")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds to wait for one run")

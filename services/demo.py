@@ -4,6 +4,7 @@ in, shortlists out — then everything stops."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 import time
 from dataclasses import dataclass
@@ -37,34 +38,34 @@ class DemoResult:
 async def run_demo(settings: Settings, timeout_s: float = 150.0) -> DemoResult:
     started = time.monotonic()
     jobs, candidates = samples.load_jobs(), samples.load_candidates()
-    with LocalBroker() as local, tempfile.TemporaryDirectory(prefix="rolefit-demo-") as folder:
+    with (
+        LocalBroker() as local,
+        tempfile.TemporaryDirectory(prefix="rolefit-demo-") as folder,
+        contextlib.ExitStack() as cleanup,  # last in, first out: the parse processes, then the store
+    ):
         settings = _local(settings, local.bootstrap, Path(folder))
         topics = Topics(settings.kafka.topic_prefix)
         await create_topics(settings.kafka, topics.all())
         store = open_store(settings.qdrant)
-        try:
-            broker = make_broker(settings.kafka, logger=None)  # the tables are the output
-            ingest = build_ingest(settings, store, SentenceTransformerEmbedder(settings.model))
-            attach_ingest(broker, settings, ingest)
-            attach_matcher(broker, settings, build_matcher(settings, store))
-            received = _watch_shortlists(broker, topics, want=len(jobs))
-            async with broker:
-                await broker.start()
-                for candidate in candidates:
-                    await broker.publish(
-                        candidate, topics.candidate_submitted, key=key(candidate.candidate_id)
-                    )
-                for job in jobs:
-                    await broker.publish(job, topics.job_posted, key=key(job.job_id))
-                await _until_indexed(store, ingest.collections, len(candidates), len(jobs), timeout_s)
-                # Everyone is indexed: ask once more, so every shortlist sees the whole pool.
-                for job in jobs:
-                    await broker.publish(
-                        MatchRequestedV1(job_id=job.job_id), topics.match_requested, key=key(job.job_id)
-                    )
-                shortlists = await asyncio.wait_for(received.done(), timeout_s)
-        finally:
-            store.close()
+        cleanup.callback(store.close)
+        broker = make_broker(settings.kafka, logger=None)  # the tables are the output
+        ingest = build_ingest(settings, store, SentenceTransformerEmbedder(settings.model))
+        cleanup.callback(attach_ingest(broker, settings, ingest))
+        attach_matcher(broker, settings, build_matcher(settings, store))
+        received = _watch_shortlists(broker, topics, want=len(jobs))
+        async with broker:
+            await broker.start()
+            for candidate in candidates:
+                await broker.publish(candidate, topics.candidate_submitted, key=key(candidate.candidate_id))
+            for job in jobs:
+                await broker.publish(job, topics.job_posted, key=key(job.job_id))
+            await _until_indexed(store, ingest.collections, len(candidates), len(jobs), timeout_s)
+            # Everyone is indexed: ask once more, so every shortlist sees the whole pool.
+            for job in jobs:
+                await broker.publish(
+                    MatchRequestedV1(job_id=job.job_id), topics.match_requested, key=key(job.job_id)
+                )
+            shortlists = await asyncio.wait_for(received.done(), timeout_s)
     order = {job.job_id: i for i, job in enumerate(jobs)}
     return DemoResult(
         sorted(shortlists, key=lambda s: order[s.job_id]),

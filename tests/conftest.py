@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -13,6 +14,11 @@ from services.platform.local_broker import BrokerBinaryNotFoundError, LocalBroke
 from services.platform.settings import KafkaSettings
 
 TEST_PARTITIONS = 3
+
+# Settings read from the environment prepare résumés in the batch's threads here: a parse pool per
+# wired broker would start two interpreters per test. Tests that want the pool (the service's
+# default) ask for it: test_parsing, test_batching, test_batch_handler, the demo.
+os.environ.setdefault("ROLEFIT_INGEST__PARSE_PROCESSES", "0")
 
 
 @pytest.fixture(scope="session")

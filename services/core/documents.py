@@ -28,6 +28,10 @@ class DocumentError(ValueError):
         super().__init__(message)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[DocumentError], tuple[str, str]]:
+        # Documents are read in worker processes: the error must cross back whole, reason included.
+        return type(self), (self.reason, str(self))
+
 
 @dataclass(frozen=True)
 class DocumentLimits:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from faststream import FastStream
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
@@ -39,27 +41,32 @@ def build_ingest(settings: Settings, store: VectorStore, embedder: Embedder) -> 
     )
 
 
-def attach_ingest(broker: KafkaBroker, settings: Settings, ingest: Ingest) -> None:
+def attach_ingest(broker: KafkaBroker, settings: Settings, ingest: Ingest) -> Callable[[], None]:
+    """Returns what ends the threads and parse processes it started: call it once the broker stopped."""
     consumer = subscriber_options(settings.kafka, settings.ingest.group_id)
     topics = Topics(settings.kafka.topic_prefix)
     batched = settings.ingest.batch_max_records > 1
     broker.include_router(ingest_router(broker, topics, ingest, consumer, settings.retry, not batched))
-    if batched:
-        broker.include_router(batched_candidates(broker, topics, ingest, consumer, settings))
+    if not batched:
+        return lambda: None
+    router, indexer = batched_candidates(broker, topics, ingest, consumer, settings)
+    broker.include_router(router)
+    return indexer.close
 
 
-def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, Embedder]:
+def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, Embedder, Callable[[], None]]:
     broker = observed_broker(settings.kafka, "ingest")
     store = open_store(settings.qdrant)
     embedder = SentenceTransformerEmbedder(settings.model)
-    attach_ingest(broker, settings, build_ingest(settings, store, embedder))
-    return broker, store, embedder
+    detach = attach_ingest(broker, settings, build_ingest(settings, store, embedder))
+    return broker, store, embedder, detach
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
     """Broker only, no HTTP (``faststream run services.ingest.app:create_app --factory``)."""
-    broker, store, _ = _compose(settings or Settings())
+    broker, store, _, detach = _compose(settings or Settings())
     app = FastStream(broker)
+    app.after_shutdown(detach)
     app.after_shutdown(store.close)
     return app
 
@@ -67,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastStream:
 def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
     """``rolefit run ingest``: the broker plus /health, /ready and /metrics (``http_port``)."""
     settings = settings or Settings()
-    broker, store, embedder = _compose(settings)
+    broker, store, embedder, detach = _compose(settings)
 
     async def model_loaded() -> bool:
         # The model loads in _compose, before uvicorn binds; a lazy loader would report here.
@@ -76,5 +83,6 @@ def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
     candidates = Collections.with_prefix(settings.qdrant.collection_prefix).candidates
     checks = {"broker": broker_check(broker), "store": store_check(store, candidates), "model": model_loaded}
     app = asgi_app(broker, checks)
+    app.after_shutdown(detach)
     app.after_shutdown(store.close)
     return app

@@ -30,6 +30,7 @@ from faststream.message import StreamMessage, decode_message
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1
 from schemas.topics import Topics
 from services.ingest.batching import BatchIndexer
+from services.ingest.parsing import ParsePool
 from services.ingest.settled import Partition, Settled, resume_at, rewound
 from services.ingest.usecases import Ingest
 from services.platform.dead_letters import POISON, dead_letter
@@ -57,10 +58,15 @@ def _kind(event: CandidateSubmittedV1) -> str:
 
 def batched_candidates(
     broker: KafkaBroker, topics: Topics, ingest: Ingest, consumer: dict[str, Any], settings: Settings
-) -> KafkaRouter:
-    """The batched subscriber as wired in production: one thread per record of a batch at most."""
-    indexer = BatchIndexer(ingest, settings.ingest.batch_max_records, POISON)
-    return candidate_batch_router(broker, topics, indexer, consumer, settings.ingest, settings.retry)
+) -> tuple[KafkaRouter, BatchIndexer]:
+    """The batched subscriber as wired in production: one thread per record of a batch at most.
+    ``indexer.close`` ends its threads and parse processes."""
+    options = settings.ingest
+    parser = (
+        ParsePool(options.parse_processes, ingest.limits, ingest.blind) if options.parse_processes else None
+    )
+    indexer = BatchIndexer(ingest, options.batch_max_records, POISON, parser)
+    return candidate_batch_router(broker, topics, indexer, consumer, options, settings.retry), indexer
 
 
 def candidate_batch_router(

@@ -6,6 +6,9 @@ The last party to reach ``embed`` runs the model once over everyone's chunks and
 rows; a party that never embeds (stale event, unreadable document) leaves the round, so nobody
 waits for it. Each event keeps its own outcome: one poison document fails alone.
 
+With a ``ParsePool`` (the default), a batch's résumés are prepared in worker processes, side by
+side, and each event's ``index_candidate`` takes its résumé from there.
+
 Order per key: the events of one candidate go in successive waves, in offset order, so a later
 version is written after an earlier one exactly as one at a time; once one of them fails
 transiently, its later events are held back (``Blocked``) and retried with it.
@@ -14,13 +17,14 @@ transiently, its later events are held back (``Blocked``) and retried with it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1
-from services.ingest.usecases import Ingest
+from services.ingest.parsing import ParsePool
+from services.ingest.usecases import Ingest, PreparedResume
 from services.platform.embedder import Embedder, Vectors
 
 
@@ -120,17 +124,26 @@ def waves(keys: Sequence[str]) -> list[list[int]]:
 
 
 class BatchIndexer:
-    """``index`` blocks; call it from a worker thread. Threads are bounded by ``max_parallel``."""
+    """``index`` blocks; call it from a worker thread. Threads are bounded by ``max_parallel``.
+    ``parser``: where résumés are prepared; None, in the threads."""
 
-    def __init__(self, ingest: Ingest, max_parallel: int, poison: tuple[type[BaseException], ...]) -> None:
+    def __init__(
+        self,
+        ingest: Ingest,
+        max_parallel: int,
+        poison: tuple[type[BaseException], ...],
+        parser: ParsePool | None = None,
+    ) -> None:
         self.ingest = ingest
         self._poison = poison
         self._parallel = max(1, max_parallel)
         self._pool = ThreadPoolExecutor(self._parallel, thread_name_prefix="rolefit-batch")
+        self._parser = parser
 
     def index(self, events: Sequence[CandidateSubmittedV1], times: Sequence[datetime]) -> list[Outcome]:
         outcomes: list[Outcome | None] = [None] * len(events)
         failed: dict[str, BaseException] = {}
+        prepared = [self._parser.submit(event) for event in events] if self._parser else []
         for wave in waves([e.candidate_id for e in events]):
             ready = []
             for i in wave:
@@ -141,22 +154,39 @@ class BatchIndexer:
             # All parties of a round must run at once: a round never outgrows the pool.
             for start in range(0, len(ready), self._parallel):
                 group = ready[start : start + self._parallel]
-                for i, outcome in zip(group, self._round(events, times, group), strict=True):
+                for i, outcome in zip(group, self._round(events, times, prepared, group), strict=True):
                     outcomes[i] = outcome
                     if outcome.error is not None and not isinstance(outcome.error, self._poison):
                         failed[events[i].candidate_id] = outcome.error
+        for future in prepared:
+            future.cancel()  # blocked events' résumés, not yet prepared: not needed now
         return [o if o is not None else Outcome(error=Blocked("not run")) for o in outcomes]
 
     def _round(
-        self, events: Sequence[CandidateSubmittedV1], times: Sequence[datetime], group: list[int]
+        self,
+        events: Sequence[CandidateSubmittedV1],
+        times: Sequence[datetime],
+        prepared: Sequence[Future[PreparedResume]],
+        group: list[int],
     ) -> list[Outcome]:
         round_ = EmbedRound(self.ingest.embedder, len(group))
-        jobs = [self._pool.submit(self._one, round_.party(), events[i], times[i]) for i in group]
+        jobs = [
+            self._pool.submit(
+                self._one, round_.party(), events[i], times[i], prepared[i].result if prepared else None
+            )
+            for i in group
+        ]
         return [job.result() for job in jobs]
 
-    def _one(self, party: _Party, event: CandidateSubmittedV1, at: datetime) -> Outcome:
+    def _one(
+        self,
+        party: _Party,
+        event: CandidateSubmittedV1,
+        at: datetime,
+        prepared: Callable[[], PreparedResume] | None,
+    ) -> Outcome:
         try:
-            return Outcome(indexed=replace(self.ingest, embedder=party).index_candidate(event, at))
+            return Outcome(indexed=replace(self.ingest, embedder=party).index_candidate(event, at, prepared))
         except Exception as exc:
             return Outcome(error=exc)
         finally:
@@ -164,3 +194,5 @@ class BatchIndexer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        if self._parser is not None:
+            self._parser.close()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel
 
@@ -17,7 +19,7 @@ from schemas.events import CandidateIndexedV1, CandidateSubmittedV1, JobIndexedV
 from services.core.adversarial import defuse
 from services.core.candidates import build_candidate_profile
 from services.core.documents import DocumentError, DocumentLimits, normalise_text, read_document
-from services.core.model import RemotePolicy, Seniority
+from services.core.model import CandidateProfile, RemotePolicy, Seniority
 from services.core.redaction import redact
 from services.core.requirements import parse_job
 from services.core.taxonomy import Taxonomy
@@ -29,6 +31,44 @@ from services.platform.store.layout import Collections
 from services.platform.store.port import VectorStore
 
 _EVENT_NAMESPACE = uuid.UUID("0b6c0f4e-2a51-4f0e-8a43-7f1d2c9e5a11")
+
+
+class PreparedResume(NamedTuple):
+    """What indexing needs from a résumé before the model: the text to embed and its profile."""
+
+    text: str
+    profile: CandidateProfile
+
+
+def prepare_candidate(
+    event: CandidateSubmittedV1, taxonomy: Taxonomy, limits: DocumentLimits, blind: bool
+) -> PreparedResume:
+    """Document → text → profile. Pure and picklable in and out, so it can run in another process."""
+    text, findings = _candidate_text(event, limits)
+    defused = defuse(text)  # instructions to an AI reader and stuffed keywords: no text, no vector
+    text, findings = defused.text, [*findings, *defused.findings]
+    if blind:
+        text = redact(text).text
+    profile = build_candidate_profile(
+        event.candidate_id,
+        text,
+        taxonomy=taxonomy,
+        version=event.version,
+        location=event.location,
+        preferred_locations=event.preferred_locations,
+        open_to_remote=event.open_to_remote,
+    )
+    return PreparedResume(text, profile.model_copy(update={"flags": [*profile.flags, *findings]}))
+
+
+def _candidate_text(event: CandidateSubmittedV1, limits: DocumentLimits) -> tuple[str, list[str]]:
+    if event.resume_file is not None:
+        document = read_document(event.resume_file.filename, event.resume_file.content(), limits)
+        return document.text, list(document.findings)
+    raw = event.resume_text or ""
+    if len(raw.encode("utf-8")) > limits.max_bytes:
+        raise DocumentError("too_large", f"resume_text is over {limits.max_bytes} bytes")
+    return normalise_text(raw)
 
 
 @dataclass
@@ -46,27 +86,18 @@ class Ingest:
         self.ledger = ErasureLedger(self.store, self.collections.erasures)
         self.demographics = DemographicsStore(self.store, self.collections.demographics)
 
-    def index_candidate(self, event: CandidateSubmittedV1, at: datetime) -> CandidateIndexedV1 | None:
-        """Returns None when a newer version is already stored (late, older event)."""
+    def index_candidate(
+        self, event: CandidateSubmittedV1, at: datetime, prepared: Callable[[], PreparedResume] | None = None
+    ) -> CandidateIndexedV1 | None:
+        """Returns None when a newer version is already stored (late, older event). ``prepared``
+        gives the résumé already prepared elsewhere (a parse process); by default it is prepared here."""
         if self._is_stale(self.collections.candidates, "candidate", event.candidate_id, event.version):
             return None
         if self.ledger.refuses(event.candidate_id, event.version, at):
             return None  # erased; see services/ingest/erasure.py for when a candidate may return
-        text, findings = self._candidate_text(event)
-        defused = defuse(text)  # instructions to an AI reader and stuffed keywords: no text, no vector
-        text, findings = defused.text, [*findings, *defused.findings]
-        if self.blind:
-            text = redact(text).text
-        profile = build_candidate_profile(
-            event.candidate_id,
-            text,
-            taxonomy=self.taxonomy,
-            version=event.version,
-            location=event.location,
-            preferred_locations=event.preferred_locations,
-            open_to_remote=event.open_to_remote,
+        text, profile = (
+            prepared() if prepared else prepare_candidate(event, self.taxonomy, self.limits, self.blind)
         )
-        profile = profile.model_copy(update={"flags": [*profile.flags, *findings]})
         skills = sorted(self.taxonomy.closure(profile.skill_ids()))
         chunks = self._write(
             "candidate", self.collections.candidates, event.candidate_id, event.version, text,
@@ -147,15 +178,6 @@ class Ingest:
         if erased:
             self.demographics.delete(candidate_id)
         return erased
-
-    def _candidate_text(self, event: CandidateSubmittedV1) -> tuple[str, list[str]]:
-        if event.resume_file is not None:
-            document = read_document(event.resume_file.filename, event.resume_file.content(), self.limits)
-            return document.text, list(document.findings)
-        raw = event.resume_text or ""
-        if len(raw.encode("utf-8")) > self.limits.max_bytes:
-            raise DocumentError("too_large", f"resume_text is over {self.limits.max_bytes} bytes")
-        return normalise_text(raw)
 
     def _is_stale(self, collection: str, kind: layout.Kind, entity_id: str, version: int) -> bool:
         stored = self.store.retrieve(collection, [layout.point_id(kind, entity_id)])

@@ -106,6 +106,9 @@ class IngestSettings(BaseModel):
     # so an idle service answers a lone record at most about twice the timeout later.
     batch_max_records: int = Field(default=32, ge=1, le=1000)
     batch_timeout_ms: int = Field(default=20, ge=1)
+    # A batch's résumés are prepared (read, defused, redacted, profiled) in this many worker
+    # processes side by side (services/ingest/parsing.py); 0: in the batch's threads, under the GIL.
+    parse_processes: int = Field(default=2, ge=0, le=64)
 
 
 class MatcherSettings(BaseModel):

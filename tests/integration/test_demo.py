@@ -10,7 +10,7 @@ import pytest
 
 from services import samples
 from services.demo import run_demo
-from services.platform.settings import Settings
+from services.platform.settings import IngestSettings, Settings
 
 pytestmark = [pytest.mark.broker, pytest.mark.model, pytest.mark.timeout(400)]
 LABELS = Path(__file__).parents[2] / "benchmarks" / "labels" / "sample_pairs.jsonl"
@@ -25,7 +25,8 @@ def _grades() -> dict[str, dict[str, int]]:
 
 
 async def test_demo_publishes_a_useful_shortlist_for_every_job() -> None:
-    result = await run_demo(Settings(), timeout_s=240)
+    # The ingest defaults as shipped, parse processes included (tests/conftest.py turns them off).
+    result = await run_demo(Settings(ingest=IngestSettings()), timeout_s=240)
 
     jobs = samples.load_jobs()
     assert result.candidates == len(samples.load_candidates()) >= 30  # PDF and DOCX ones included

@@ -33,14 +33,16 @@ class Wired:
         self.settings = Settings(
             kafka=KafkaSettings(topic_prefix="t."),
             qdrant=QdrantSettings(path=tmp_path / "store"),
-            ingest=IngestSettings(**ingest),
+            ingest=IngestSettings(**{"parse_processes": 0, **ingest}),
         )
         self.settings.retry.initial_wait_s = 0.0
         self.store: VectorStore = open_store(self.settings.qdrant)
         self.embedder = CountingEmbedder()
         self.broker: KafkaBroker = make_broker(self.settings.kafka)
         store = store_wrapper(self.store) if store_wrapper else self.store
-        attach_ingest(self.broker, self.settings, build_ingest(self.settings, store, self.embedder))
+        self.detach = attach_ingest(
+            self.broker, self.settings, build_ingest(self.settings, store, self.embedder)
+        )
         self.topics = Topics(self.settings.kafka.topic_prefix)
         self.indexed: list[CandidateIndexedV1] = []
         self.dead: list[dict[str, Any]] = []
@@ -56,12 +58,16 @@ class Wired:
     def batch(self, *items: tuple[Any, bytes]) -> list[KafkaPublishMessage]:
         return [KafkaPublishMessage(body, key=key) for body, key in items]
 
+    def close(self) -> None:
+        self.detach()
+        self.store.close()
 
-@pytest.fixture
-def wired(tmp_path: Path) -> Iterator[Wired]:
-    w = Wired(tmp_path)
+
+@pytest.fixture(params=[0, 2], ids=["parsed-in-threads", "parsed-in-processes"])
+def wired(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Wired]:
+    w = Wired(tmp_path, parse_processes=request.param)
     yield w
-    w.store.close()
+    w.close()
 
 
 async def test_poison_in_a_batch_is_dead_lettered_alone_and_the_rest_indexed_in_one_call(
@@ -122,7 +128,7 @@ async def test_a_transient_failure_retries_only_what_failed(tmp_path: Path) -> N
         flaky = wired.indexed[2].chunks
         assert wired.embedder.calls == [sum(e.chunks for e in wired.indexed), flaky]  # only it again
     finally:
-        wired.store.close()
+        wired.close()
 
 
 async def test_no_per_event_collection_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,7 +160,7 @@ async def test_no_per_event_collection_open(tmp_path: Path, monkeypatch: pytest.
             wired.store.count(wired.settings.qdrant.collection_prefix + "candidates", layout.PROFILES) == 12
         )
     finally:
-        wired.store.close()
+        wired.close()
 
 
 def record(partition: int, offset: int, topic: str = "t") -> SimpleNamespace:
@@ -244,4 +250,4 @@ async def test_records_settled_before_a_rewind_are_not_published_again(tmp_path:
         assert [e.candidate_id for e in wired.indexed] == ["a", "c", "bad"]
         assert not wired.dead
     finally:
-        wired.store.close()
+        wired.close()

@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 
 from schemas.events import CandidateSubmittedV1, ResumeFile
-from services.core.documents import DocumentError
+from services.core.documents import DocumentError, DocumentLimits
+from services.ingest import usecases
 from services.ingest.app import build_ingest
 from services.ingest.batching import BatchIndexer, Blocked, EmbedRound, waves
+from services.ingest.parsing import ParsePool
 from services.ingest.usecases import Ingest
 from services.platform.dead_letters import POISON
 from services.platform.embedder import Vectors
@@ -57,8 +59,21 @@ def store(tmp_path: Path) -> Iterator[VectorStore]:
     store.close()
 
 
-def indexer_for(store: VectorStore, embedder: HashingEmbedder, parallel: int = 8) -> BatchIndexer:
-    return BatchIndexer(build_ingest(Settings(), store, embedder), parallel, POISON)
+@pytest.fixture(scope="module", params=["threads", "processes"])
+def parser(request: pytest.FixtureRequest) -> Iterator[ParsePool | None]:
+    """Where résumés are prepared: in the batch's threads, or in worker processes."""
+    if request.param == "threads":
+        yield None
+        return
+    pool = ParsePool(2, DocumentLimits(), blind=True)
+    yield pool
+    pool.close()
+
+
+def indexer_for(
+    store: VectorStore, embedder: HashingEmbedder, parser: ParsePool | None = None, parallel: int = 8
+) -> BatchIndexer:
+    return BatchIndexer(build_ingest(Settings(), store, embedder), parallel, POISON, parser)
 
 
 def stored_version(ingest: Ingest, candidate_id: str) -> int:
@@ -94,9 +109,11 @@ def test_a_round_runs_the_model_once_and_hands_each_party_its_rows() -> None:
         assert results[i].tolist() == inner.embed(texts[i]).tolist()
 
 
-def test_a_batch_embeds_once_and_a_poison_document_fails_alone(store: VectorStore) -> None:
+def test_a_batch_embeds_once_and_a_poison_document_fails_alone(
+    store: VectorStore, parser: ParsePool | None
+) -> None:
     embedder = CountingEmbedder()
-    indexer = indexer_for(store, embedder)
+    indexer = indexer_for(store, embedder, parser)
     events = [resume("c1"), CORRUPT_PDF, resume("c2"), resume("c3", words=900)]
     outcomes = indexer.index(events, [AT] * len(events))
     assert [o.indexed.candidate_id if o.indexed else None for o in outcomes] == ["c1", None, "c2", "c3"]
@@ -106,8 +123,10 @@ def test_a_batch_embeds_once_and_a_poison_document_fails_alone(store: VectorStor
     )
 
 
-def test_versions_of_one_candidate_apply_in_offset_order(store: VectorStore) -> None:
-    indexer = indexer_for(store, CountingEmbedder())
+def test_versions_of_one_candidate_apply_in_offset_order(
+    store: VectorStore, parser: ParsePool | None
+) -> None:
+    indexer = indexer_for(store, CountingEmbedder(), parser)
     forward = indexer.index([resume("x", 1), resume("y"), resume("x", 2)], [AT] * 3)
     assert [o.indexed.version if o.indexed else None for o in forward] == [1, 1, 2]
     late = indexer.index([resume("x", 3), resume("x", 2)], [AT] * 2)
@@ -130,16 +149,33 @@ class FailingFor:
         return getattr(self._inner, name)
 
 
-def test_a_transient_failure_holds_back_later_events_of_its_key_only(store: VectorStore) -> None:
-    indexer = indexer_for(FailingFor(store, "x"), CountingEmbedder())  # type: ignore[arg-type]
+def test_a_transient_failure_holds_back_later_events_of_its_key_only(
+    store: VectorStore, parser: ParsePool | None
+) -> None:
+    indexer = indexer_for(FailingFor(store, "x"), CountingEmbedder(), parser)  # type: ignore[arg-type]
     outcomes = indexer.index([resume("x", 1), resume("y"), resume("x", 2)], [AT] * 3)
     assert isinstance(outcomes[0].error, ConnectionError)
     assert outcomes[1].indexed is not None
     assert isinstance(outcomes[2].error, Blocked)
 
 
-def test_batches_larger_than_the_pool_do_not_deadlock(store: VectorStore) -> None:
+def test_batches_larger_than_the_pool_do_not_deadlock(store: VectorStore, parser: ParsePool | None) -> None:
     embedder = CountingEmbedder()
-    outcomes = indexer_for(store, embedder, parallel=2).index([resume(f"c{i}") for i in range(5)], [AT] * 5)
+    indexer = indexer_for(store, embedder, parser, parallel=2)
+    outcomes = indexer.index([resume(f"c{i}") for i in range(5)], [AT] * 5)
     assert all(o.indexed is not None for o in outcomes)
     assert len(embedder.calls) == 3  # rounds of 2, 2 and 1
+
+
+def test_resumes_are_prepared_where_the_indexer_is_told(
+    store: VectorStore, parser: ParsePool | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def here(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("prepared in this process")
+
+    monkeypatch.setattr(usecases, "prepare_candidate", here)  # worker processes keep their own
+    outcomes = indexer_for(store, CountingEmbedder(), parser).index([resume("c1"), resume("c2")], [AT] * 2)
+    if parser is None:
+        assert all(isinstance(o.error, RuntimeError) for o in outcomes)
+    else:
+        assert [o.indexed.candidate_id if o.indexed else o.error for o in outcomes] == ["c1", "c2"]

@@ -1,0 +1,84 @@
+"""Résumés prepared in worker processes: the same result as in this process, errors intact, every
+worker started up front, a dead worker replaced."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from services import samples
+from services.core.documents import DocumentError, DocumentLimits
+from services.core.taxonomy import Taxonomy
+from services.ingest.parsing import ParsePool
+from services.ingest.usecases import prepare_candidate
+from tests.unit.test_batching import CORRUPT_PDF, resume
+
+LIMITS = DocumentLimits()
+
+
+def children() -> set[int]:
+    return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
+
+
+def started(processes: int) -> tuple[ParsePool, set[int]]:
+    """A pool and the processes it started (the pool starts its workers when it is made)."""
+    before = children()
+    pool = ParsePool(processes, LIMITS, blind=True)
+    return pool, children() - before
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[ParsePool]:
+    pool, _ = started(2)
+    yield pool
+    pool.close()
+
+
+def test_every_worker_starts_with_the_pool_not_with_the_first_resumes() -> None:
+    pool, pids = started(2)
+    try:
+        assert len(pids) == 2
+    finally:
+        pool.close()
+
+
+def test_a_worker_prepares_each_sample_as_this_process_does(pool: ParsePool) -> None:
+    candidates = samples.load_candidates()
+    assert {c.resume_file.filename.rsplit(".", 1)[1] for c in candidates if c.resume_file} >= {"pdf", "docx"}
+    taxonomy = Taxonomy.load()
+    futures = [pool.submit(c) for c in candidates]
+    for candidate, future in zip(candidates, futures, strict=True):
+        assert future.result(timeout=60) == prepare_candidate(candidate, taxonomy, LIMITS, blind=True)
+
+
+def test_an_unreadable_document_fails_with_its_reason(pool: ParsePool) -> None:
+    with pytest.raises(DocumentError) as here:
+        prepare_candidate(CORRUPT_PDF, Taxonomy.load(), LIMITS, blind=True)
+    with pytest.raises(DocumentError) as there:
+        pool.submit(CORRUPT_PDF).result(timeout=60)
+    assert (there.value.reason, str(there.value)) == (here.value.reason, str(here.value))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_killed_worker_is_replaced_and_its_resume_retried_succeeds() -> None:
+    pool, pids = started(1)
+    try:
+        expected = pool.submit(resume("k")).result(timeout=60)
+        assert len(pids) == 1
+        os.kill(pids.pop(), signal.SIGKILL)
+        before = children()
+        # Whether the pool notices the death before or after this submit, the résumé fails
+        # transiently or succeeds; never poison, never a hang.
+        with contextlib.suppress(BrokenProcessPool):
+            pool.submit(resume("k")).result(timeout=60)
+        assert pool.submit(resume("k")).result(timeout=60) == expected
+        assert children() - before  # a fresh worker
+    finally:
+        pool.close()
