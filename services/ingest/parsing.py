@@ -4,8 +4,8 @@ Preparing a résumé (reading the document, defusing, redaction, the profile) is
 the service's threads it holds the GIL, so a batch's résumés are prepared one at a time, one core
 busy, while the model waits for all of them; here they are prepared side by side in processes.
 
-Measured on 2 cores (benchmarks/ingest_throughput.py, median of 10 runs against 16 without): the
-model's busy share of a run went from 81% to 85%, ingest from 0.752x to 0.780x raw encoding.
+Measured on 2 cores (benchmarks/ingest_throughput.py, medians of 18 runs against 24 without): the
+model's busy share of a run went from 81% to 85%, ingest from 0.752x to 0.787x raw encoding.
 Preparing the next résumés during a model call as well (rounds of 8, workers at ``SCHED_IDLE``)
 kept the model busier still (91%) but slower inside its calls, 0.786x over 14 runs: no better, so
 not kept. On more cores the gain should grow, as preparing in threads stays on one core.
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -32,6 +34,16 @@ _taxonomy: Taxonomy | None = None  # one per worker process, loaded when it star
 def _start_worker() -> None:
     global _taxonomy
     _taxonomy = Taxonomy.load()
+    # A worker waiting on its queue does not notice its parent's death: without this, a service
+    # killed outright (OOM, SIGKILL) leaves its workers running, orphaned (seen in a test run).
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 def _prepare(event: CandidateSubmittedV1, limits: DocumentLimits, blind: bool) -> PreparedResume:
@@ -45,7 +57,7 @@ class ParsePool:
     Errors come back as raised in the worker (``DocumentError`` stays poison). A worker that dies
     (killed for memory, a crash in a parser's C code) breaks the pool: its pending résumés fail
     with ``BrokenProcessPool``, which is transient, so they are retried, and the next ``submit``
-    starts a fresh pool.
+    starts a fresh pool. Workers exit with the process that started them, however it ends.
     """
 
     def __init__(self, processes: int, limits: DocumentLimits, blind: bool) -> None:

@@ -51,7 +51,7 @@ class Pipeline:
 async def running_pipeline(settings: Settings, embedder: Embedder) -> AsyncIterator[Pipeline]:
     store = open_store(settings.qdrant)
     broker = make_broker(settings.kafka)
-    attach_ingest(broker, settings, build_ingest(settings, store, embedder))
+    detach = attach_ingest(broker, settings, build_ingest(settings, store, embedder))
     attach_matcher(broker, settings, build_matcher(settings, store))
     topics = Topics(settings.kafka.topic_prefix)
     pipeline = Pipeline(settings, topics, broker, store)
@@ -65,6 +65,7 @@ async def running_pipeline(settings: Settings, embedder: Embedder) -> AsyncItera
             await broker.start()
             yield pipeline
     finally:
+        detach()
         store.close()
 
 

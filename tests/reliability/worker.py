@@ -52,8 +52,9 @@ def main() -> None:
     )
     store = open_store(settings.qdrant)
     broker = make_broker(settings.kafka)
-    attach_ingest(broker, settings, build_ingest(settings, store, embedder))
+    detach = attach_ingest(broker, settings, build_ingest(settings, store, embedder))
     app = FastStream(broker)
+    app.after_shutdown(detach)
     app.after_shutdown(store.close)  # flushes the store; a SIGKILL skips this, on purpose
     asyncio.run(app.run())  # SIGTERM/SIGINT: FastStream stops consuming and drains in-flight work
 

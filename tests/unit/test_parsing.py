@@ -8,8 +8,11 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.queues import Queue
+from pathlib import Path
 
 import pytest
 
@@ -64,6 +67,40 @@ def test_an_unreadable_document_fails_with_its_reason(pool: ParsePool) -> None:
     with pytest.raises(DocumentError) as there:
         pool.submit(CORRUPT_PDF).result(timeout=60)
     assert (there.value.reason, str(there.value)) == (here.value.reason, str(here.value))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; nobody may have reaped it yet
+
+
+def _serve_with_a_pool(pids: Queue[list[int]]) -> None:
+    """A stand-in service: its pool's workers started, then it idles until killed."""
+    pool, workers = started(2)
+    pool.submit(resume("o")).result(timeout=60)
+    pids.put(sorted(workers))
+    time.sleep(600)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
+def test_workers_exit_when_the_service_is_killed_outright() -> None:
+    spawn = multiprocessing.get_context("spawn")
+    pids: Queue[list[int]] = spawn.Queue()
+    service = spawn.Process(target=_serve_with_a_pool, args=(pids,))
+    service.start()
+    try:
+        workers = pids.get(timeout=60)
+    finally:
+        service.kill()  # SIGKILL: no shutdown runs
+        service.join()
+    assert len(workers) == 2
+    deadline = time.monotonic() + 30
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_alive, workers))
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
