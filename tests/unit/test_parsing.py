@@ -1,5 +1,5 @@
 """Résumés prepared in worker processes: the same result as in this process, errors intact, every
-worker started up front, a dead worker replaced."""
+worker started up front, a dead worker replaced, no worker outliving a killed service."""
 
 from __future__ import annotations
 
