@@ -261,6 +261,10 @@ class Taxonomy:
             if self._resolve.setdefault(_key(tokens, pattern.leading_dot), skill_id) == skill_id:
                 self._insert(tokens, pattern)
 
+    def __reduce__(self) -> tuple[type[Taxonomy], tuple[str, tuple[Skill, ...], str]]:
+        # Parse processes get the taxonomy of the Ingest they work for: rebuilt from its skills.
+        return type(self), (self.version, tuple(self.skills.values()), self.attribution)
+
     # --- construction ---------------------------------------------------------------------
 
     @classmethod

@@ -63,7 +63,9 @@ def batched_candidates(
     ``indexer.close`` ends its threads and parse processes."""
     options = settings.ingest
     parser = (
-        ParsePool(options.parse_processes, ingest.limits, ingest.blind) if options.parse_processes else None
+        ParsePool(options.parse_processes, ingest.taxonomy, ingest.limits, ingest.blind)
+        if options.parse_processes
+        else None
     )
     indexer = BatchIndexer(ingest, options.batch_max_records, POISON, parser)
     return candidate_batch_router(broker, topics, indexer, consumer, options, settings.retry), indexer

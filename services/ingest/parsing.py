@@ -28,12 +28,12 @@ from services.ingest.usecases import PreparedResume, prepare_candidate
 
 log = logging.getLogger("rolefit.ingest.parsing")
 
-_taxonomy: Taxonomy | None = None  # one per worker process, loaded when it starts
+_taxonomy: Taxonomy | None = None  # one per worker process, sent when it starts
 
 
-def _start_worker() -> None:
+def _start_worker(taxonomy: Taxonomy) -> None:
     global _taxonomy
-    _taxonomy = Taxonomy.load()
+    _taxonomy = taxonomy
     # A worker waiting on its queue does not notice its parent's death: without this, a service
     # killed outright (OOM, SIGKILL) leaves its workers running, orphaned (seen in a test run).
     parent = multiprocessing.parent_process()
@@ -52,7 +52,7 @@ def _prepare(event: CandidateSubmittedV1, limits: DocumentLimits, blind: bool) -
 
 
 class ParsePool:
-    """``prepare_candidate`` in ``processes`` worker processes.
+    """``prepare_candidate`` in ``processes`` worker processes, each with a copy of ``taxonomy``.
 
     Errors come back as raised in the worker (``DocumentError`` stays poison). A worker that dies
     (killed for memory, a crash in a parser's C code) breaks the pool: its pending résumés fail
@@ -60,8 +60,8 @@ class ParsePool:
     starts a fresh pool. Workers exit with the process that started them, however it ends.
     """
 
-    def __init__(self, processes: int, limits: DocumentLimits, blind: bool) -> None:
-        self._processes, self._limits, self._blind = processes, limits, blind
+    def __init__(self, processes: int, taxonomy: Taxonomy, limits: DocumentLimits, blind: bool) -> None:
+        self._processes, self._taxonomy, self._limits, self._blind = processes, taxonomy, limits, blind
         self._lock = threading.Lock()
         self._pool = self._start()
 
@@ -71,6 +71,7 @@ class ParsePool:
             self._processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
+            initargs=(self._taxonomy,),
         )
         for _ in range(self._processes):  # one worker starts per submit that finds none idle
             pool.submit(int)  # so they start (and load their taxonomies) before the first résumé

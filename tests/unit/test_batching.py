@@ -13,6 +13,7 @@ import pytest
 
 from schemas.events import CandidateSubmittedV1, ResumeFile
 from services.core.documents import DocumentError, DocumentLimits
+from services.core.taxonomy import Taxonomy
 from services.ingest import usecases
 from services.ingest.app import build_ingest
 from services.ingest.batching import BatchIndexer, Blocked, EmbedRound, waves
@@ -65,7 +66,7 @@ def parser(request: pytest.FixtureRequest) -> Iterator[ParsePool | None]:
     if request.param == "threads":
         yield None
         return
-    pool = ParsePool(2, DocumentLimits(), blind=True)
+    pool = ParsePool(2, Taxonomy.load(), DocumentLimits(), blind=True)
     yield pool
     pool.close()
 

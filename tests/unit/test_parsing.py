@@ -1,11 +1,13 @@
-"""Résumés prepared in worker processes: the same result as in this process, errors intact, every
-worker started up front, a dead worker replaced, no worker outliving a killed service."""
+"""Résumés prepared in worker processes: the same result as in this process with the same taxonomy,
+errors intact, every worker started up front, a dead worker replaced, no worker outliving a killed
+service."""
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import time
@@ -18,7 +20,7 @@ import pytest
 
 from services import samples
 from services.core.documents import DocumentError, DocumentLimits
-from services.core.taxonomy import Taxonomy
+from services.core.taxonomy import Skill, Taxonomy
 from services.ingest.parsing import ParsePool
 from services.ingest.usecases import prepare_candidate
 from tests.unit.test_batching import CORRUPT_PDF, resume
@@ -30,10 +32,10 @@ def children() -> set[int]:
     return {p.pid for p in multiprocessing.active_children() if p.pid is not None}
 
 
-def started(processes: int) -> tuple[ParsePool, set[int]]:
+def started(processes: int, taxonomy: Taxonomy | None = None) -> tuple[ParsePool, set[int]]:
     """A pool and the processes it started (the pool starts its workers when it is made)."""
     before = children()
-    pool = ParsePool(processes, LIMITS, blind=True)
+    pool = ParsePool(processes, taxonomy or Taxonomy.load(), LIMITS, blind=True)
     return pool, children() - before
 
 
@@ -59,6 +61,21 @@ def test_a_worker_prepares_each_sample_as_this_process_does(pool: ParsePool) -> 
     futures = [pool.submit(c) for c in candidates]
     for candidate, future in zip(candidates, futures, strict=True):
         assert future.result(timeout=60) == prepare_candidate(candidate, taxonomy, LIMITS, blind=True)
+
+
+def test_workers_use_the_taxonomy_they_are_given_not_the_shipped_one() -> None:
+    shipped = Taxonomy.load()
+    own = Taxonomy("own-1", [shipped.skills["python"], Skill("snorkelling", "Snorkelling", "tool")])
+    assert pickle.loads(pickle.dumps(own)).skills == own.skills
+    candidate = resume("t").model_copy(update={"resume_text": "Python and snorkelling since 2015."})
+    pool, _ = started(1, own)
+    try:
+        there = pool.submit(candidate).result(timeout=60)
+    finally:
+        pool.close()
+    assert there == prepare_candidate(candidate, own, LIMITS, blind=True)
+    assert there.profile.skill_ids() == {"python", "snorkelling"}
+    assert there != prepare_candidate(candidate, shipped, LIMITS, blind=True)
 
 
 def test_an_unreadable_document_fails_with_its_reason(pool: ParsePool) -> None:
