@@ -63,14 +63,14 @@ def encode_rate(
     stop = context.Event()
     before = children_cpu_s()
     other = context.Process(target=busy, args=(share, stop))
-    lived = time.perf_counter()
+    born = time.perf_counter()
     other.start()
     started = time.perf_counter()
     embedder.embed(texts)
     seconds = time.perf_counter() - started
     stop.set()
     other.join()
-    lived = time.perf_counter() - lived
+    lived = time.perf_counter() - born
     cores = len(os.sched_getaffinity(0))
     return {
         "texts_per_s": len(texts) / seconds,
