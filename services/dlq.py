@@ -78,7 +78,9 @@ async def replay(
         group_id=replay_group(topic), enable_auto_commit=False, client_id=f"{CLIENT_ID}-dlq",
         **fetch_options(settings), **options,
     )  # fmt: skip
-    producer = AIOKafkaProducer(client_id=f"{CLIENT_ID}-dlq", **producer_options(settings), **options)
+    producer: AIOKafkaProducer | None = None
+    if not dry_run:  # a dry run publishes nothing, and a producer never started is never stopped
+        producer = AIOKafkaProducer(client_id=f"{CLIENT_ID}-dlq", **producer_options(settings), **options)
     report = ReplayReport(topic, dry_run)
     await consumer.start()
     try:
@@ -90,12 +92,12 @@ async def replay(
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         await _seek(consumer, partitions, since_offset)
-        if not dry_run:
+        if producer is not None:
             await producer.start()
         await _drain(consumer, producer, ends, topic, report)
     finally:
         await consumer.stop()
-        if not dry_run:
+        if producer is not None:
             await producer.stop()
     return report
 
@@ -112,7 +114,7 @@ async def _seek(consumer: AIOKafkaConsumer, partitions: list[TopicPartition], si
 
 async def _drain(
     consumer: AIOKafkaConsumer,
-    producer: AIOKafkaProducer,
+    producer: AIOKafkaProducer | None,
     ends: dict[TopicPartition, int],
     topic: str,
     report: ReplayReport,
@@ -125,7 +127,7 @@ async def _drain(
                 if record.offset >= ends[tp]:
                     break  # arrived after we started: the next replay's business
                 report.letters.append(_letter(record))
-                if report.dry_run:
+                if producer is None:  # a dry run
                     continue
                 headers = [
                     (REPLAYED_FROM, str(record.offset).encode()),
