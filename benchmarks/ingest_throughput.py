@@ -34,7 +34,7 @@ from schemas.topics import Topics
 from services.ingest.app import attach_ingest, build_ingest
 from services.platform.embedder import Embedder, SentenceTransformerEmbedder, Vectors
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker, tansu_client
+from services.platform.local_broker import LocalBroker, stop_on_sigterm, tansu_client
 from services.platform.messaging import key
 from services.platform.settings import ModelSettings, Settings
 from services.platform.store.factory import open_store
@@ -204,6 +204,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    stop_on_sigterm()
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--resumes", type=int, default=200)
     ap.add_argument("--modes", default="batched,per-record", help="batched and/or per-record")

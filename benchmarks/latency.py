@@ -48,7 +48,7 @@ from schemas.topics import Topics
 from services.matcher.app import attach_matcher, build_matcher
 from services.matcher.usecases import Matcher
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker, tansu_client
+from services.platform.local_broker import LocalBroker, stop_on_sigterm, tansu_client
 from services.platform.messaging import key
 from services.platform.settings import Settings
 from services.platform.store.factory import open_store
@@ -188,6 +188,7 @@ def measure_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    stop_on_sigterm()
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated candidate counts")
     ap.add_argument("--jobs", type=int, default=50)

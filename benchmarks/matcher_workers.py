@@ -39,7 +39,7 @@ from schemas.events import MatchRequestedV1, ShortlistPublishedV1
 from schemas.topics import Topics
 from services.matcher.app import attach_matcher, build_matcher
 from services.platform.kafka import create_topics, make_broker
-from services.platform.local_broker import LocalBroker, tansu_client
+from services.platform.local_broker import LocalBroker, stop_on_sigterm, tansu_client
 from services.platform.settings import Settings
 from services.platform.store.factory import open_store
 
@@ -161,6 +161,7 @@ def run(
 
 
 def main(argv: list[str] | None = None) -> None:
+    stop_on_sigterm()
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--candidates", type=int, default=10_000)
     ap.add_argument("--jobs", type=int, default=50)

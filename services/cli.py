@@ -52,10 +52,12 @@ def demo(timeout: Annotated[float, typer.Option(help="Seconds to wait for each s
     """Start a local broker and both services, publish the bundled samples, print the shortlists."""
     from services import samples
     from services.demo import run_demo
+    from services.platform.local_broker import stop_on_sigterm
     from services.render import print_shortlists
 
     settings = _settings()
     logging.getLogger().setLevel(logging.WARNING)  # client and per-message logs would drown the tables
+    stop_on_sigterm()
     with console.status("local broker, model and both services starting; samples flowing…"):
         result = asyncio.run(run_demo(settings, timeout_s=timeout))
     titles = {job.job_id: job.title for job in samples.load_jobs()}
@@ -92,11 +94,12 @@ def broker(
     port: Annotated[int, typer.Option(help="Loopback port.")] = 9092,
     partitions: Annotated[int | None, typer.Option(help="Partitions per topic (default: settings).")] = None,
 ) -> None:
-    """Run the bundled Tansu broker (memory only) with every rolefit topic, until Ctrl-C."""
+    """Run the bundled Tansu broker (memory only) with every rolefit topic, until Ctrl-C or SIGTERM."""
     from services.platform.kafka import create_topics
-    from services.platform.local_broker import LocalBroker
+    from services.platform.local_broker import LocalBroker, stop_on_sigterm
 
     settings = _settings()
+    stop_on_sigterm()
     local = LocalBroker()
     try:
         settings.kafka.bootstrap_servers = local.start(port)

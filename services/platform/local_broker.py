@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -35,6 +36,14 @@ from services.platform.settings import KafkaSettings
 _READY_TIMEOUT_S = 20.0
 _STOP_GRACE_S = 5.0
 _API_VERSIONS_KEY = 18
+
+
+def stop_on_sigterm() -> None:
+    """Makes SIGTERM (``kill``, ``timeout``, a process manager's stop) unwind the main thread as
+    Ctrl-C does, so a ``LocalBroker`` it owns is stopped on the way out. Its default action ends
+    the process at once: no ``finally``, no ``atexit``, and Tansu would outlive it, holding its port.
+    Call it from the main thread of a program that starts a broker."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def tansu_client(kafka: KafkaSettings, bootstrap: str, fetch_max_wait_ms: int | None = 50) -> KafkaSettings:
