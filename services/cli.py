@@ -10,7 +10,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,10 +20,25 @@ from schemas.topics import Topics
 from services.dlq_cli import dlq_app
 from services.people_cli import ingest, shortlist_app, topics_list
 from services.platform.settings import Settings
+from services.platform.store.port import StoreInUse
 from services.topic_lag import BrokerUnavailableError
 from services.trust_cli import audit, explain
 
-app = typer.Typer(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+class _Cli(typer.Typer):
+    """Errors any command that opens the store can meet, said in one line, not a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except StoreInUse as exc:
+            err.print(f"[red]{exc}[/]")
+            sys.exit(2)
+
+
+app = _Cli(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 docs_app = typer.Typer(help="AsyncAPI documents of both services.", no_args_is_help=True)
@@ -33,7 +48,6 @@ app.add_typer(shortlist_app, name="shortlist")
 app.command()(ingest)
 topics_app.command("list")(topics_list)
 console = Console()
-err = Console(stderr=True)
 
 
 class Service(StrEnum):

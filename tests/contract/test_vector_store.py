@@ -17,7 +17,15 @@ from pydantic import SecretStr
 from services.platform.settings import QdrantSettings
 from services.platform.store.edge import EdgeStore
 from services.platform.store.factory import collection_name, open_store
-from services.platform.store.port import CollectionSpec, KeyedSearch, Point, Scalar, VectorStore, Where
+from services.platform.store.port import (
+    CollectionSpec,
+    KeyedSearch,
+    Point,
+    Scalar,
+    StoreInUse,
+    VectorStore,
+    Where,
+)
 from services.platform.store.qdrant import QdrantStore
 from tests.contract.conftest import Backend
 
@@ -364,6 +372,19 @@ def test_close_and_reopen_keeps_everything(store: VectorStore, backend: Backend)
         again.ensure_collection(CollectionSpec(name, 9))
     again.ensure_collection(CollectionSpec(name, 8, FIELDS))
     assert again.count(name, where) == sum(matches(p.payload, where) for p in kept)
+
+
+def test_an_embedded_folder_is_open_in_one_store_at_a_time(store: VectorStore, backend: Backend) -> None:
+    if backend.name not in ("edge", "local"):
+        pytest.skip(f"{backend.name} has no folder of its own")
+    spec = backend.spec(8)
+    store.ensure_collection(spec)
+    with pytest.raises(StoreInUse, match="another process"):  # flock: as from another process
+        backend.open()
+    store.close()
+    again = backend.open()  # free once the first one closed
+    again.ensure_collection(spec)
+    assert again.count(spec.name) == 0
 
 
 def test_concurrent_writers_and_readers(store: VectorStore, backend: Backend) -> None:

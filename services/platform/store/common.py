@@ -1,13 +1,17 @@
-"""Pieces both store adapters share: filter terms, the id tie-break of the port, and the four
-read methods, which differ only in what payload they ask the adapter's ``_search``/``_retrieve`` for."""
+"""Pieces both store adapters share: filter terms, the id tie-break of the port, the four read
+methods, which differ only in what payload they ask the adapter's ``_search``/``_retrieve`` for,
+and the lock that keeps an embedded store's folder to one process."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import TypeVar
 
-from services.platform.store.port import Hit, Point, Scalar, Where
+from filelock import FileLock, Timeout
+
+from services.platform.store.port import Hit, Point, Scalar, StoreInUse, Where
 
 Terms = list[tuple[str, tuple[Scalar, ...]]]
 T = TypeVar("T")
@@ -16,6 +20,21 @@ T = TypeVar("T")
 def where_terms(clauses: Mapping[str, Scalar | Sequence[Scalar]]) -> Terms:
     """(key, accepted values) pairs; a scalar becomes a one-value tuple (str is a Sequence too)."""
     return [(k, (v,) if isinstance(v, str | int) else tuple(v)) for k, v in clauses.items()]
+
+
+def hold_folder(folder: Path) -> FileLock:
+    """Takes ``folder`` (created if missing) for this process until the lock's ``release()``.
+    Embedded stores are single-process: a second one is refused when it opens, with the remedy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / ".rolefit.lock", thread_local=False)  # released by close(), any thread
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise StoreInUse(
+            f"the embedded store at {folder} is open in another process, and it is single-process: "
+            "stop that process, or point every process at a Qdrant server (ROLEFIT_QDRANT__URL)"
+        ) from None
+    return lock
 
 
 def best_first(

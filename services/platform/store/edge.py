@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import qdrant_edge as qe
 
-from services.platform.store.common import Payload, Reads, best_first, where_terms
+from services.platform.store.common import Payload, Reads, best_first, hold_folder, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
@@ -96,6 +96,9 @@ class EdgeStore(Reads):
         """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW.
         ``warm``: read each collection's files once in the background when it is opened."""
         self._root = Path(root)
+        # Edge locks a shard's log only when the shard opens: without this, a second process would
+        # start, then fail at its first read on a log error no one can act on.
+        self._folder = hold_folder(self._root)
         self._warm = warm
         self.warming: dict[str, threading.Thread] = {}
         self._optimizers = qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
@@ -260,3 +263,4 @@ class EdgeStore(Reads):
                 shard.close()
             self._shards.clear()
             self._dims.clear()
+            self._folder.release()

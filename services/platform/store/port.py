@@ -15,6 +15,10 @@ Scalar = str | int | bool
 Payload = dict[str, Any]
 
 
+class StoreInUse(RuntimeError):
+    """An embedded store's folder is open in another process: embedded stores are single-process."""
+
+
 @dataclass(frozen=True)
 class Where:
     """Conjunction of exact matches on top-level payload keys (and, with ``ids``, of point ids).

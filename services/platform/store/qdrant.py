@@ -13,11 +13,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from pydantic import SecretStr
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
 
-from services.platform.store.common import Payload, Reads, best_first, where_terms
+from services.platform.store.common import Payload, Reads, best_first, hold_folder, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _PAGE = 256
@@ -57,9 +58,12 @@ def _point(r: qm.Record) -> Point:
 
 
 class QdrantStore(Reads):
-    def __init__(self, client: QdrantClient, *, embedded: bool = False) -> None:
+    def __init__(
+        self, client: QdrantClient, *, embedded: bool = False, folder: FileLock | None = None
+    ) -> None:
         self._client = client
         self._embedded = embedded
+        self._folder = folder  # local mode's, held until close
         self._lock: contextlib.AbstractContextManager[Any] = (
             threading.RLock() if embedded else contextlib.nullcontext()
         )
@@ -71,8 +75,12 @@ class QdrantStore(Reads):
 
     @classmethod
     def local(cls, path: Path) -> QdrantStore:
-        Path(path).mkdir(parents=True, exist_ok=True)
-        return cls(QdrantClient(path=str(path)), embedded=True)
+        folder = hold_folder(Path(path))
+        try:
+            return cls(QdrantClient(path=str(path)), embedded=True, folder=folder)
+        except BaseException:
+            folder.release()
+            raise
 
     @classmethod
     def memory(cls) -> QdrantStore:
@@ -174,3 +182,5 @@ class QdrantStore(Reads):
     def close(self) -> None:
         with self._lock:
             self._client.close()
+            if self._folder is not None:
+                self._folder.release()
