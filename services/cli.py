@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from aiokafka.errors import KafkaConnectionError
+from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from schemas.topics import Topics
@@ -27,18 +30,35 @@ from services.trust_cli import audit, explain
 err = Console(stderr=True)
 
 
-class _Cli(typer.Typer):
-    """Errors any command that opens the store can meet, said in one line, not a traceback."""
+class Cli(typer.Typer):
+    """Failures any command can meet (settings, store, broker), said with what to do instead of as
+    a traceback; exit code 2. Commands catch what is theirs alone (bad input files, say) themselves."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().__call__(*args, **kwargs)
-        except StoreInUse as exc:
-            err.print(f"[red]{exc}[/]")
-            sys.exit(2)
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            err.print(invalid_settings(exc))
+        except KafkaConnectionError as exc:
+            err.print(f"[red]Kafka is unreachable[/] (ROLEFIT_KAFKA__BOOTSTRAP_SERVERS): {escape(str(exc))}")
+        except (StoreInUse, BrokerUnavailableError) as exc:
+            err.print(f"[red]{escape(str(exc))}[/]")
+        sys.exit(2)
 
 
-app = _Cli(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
+def invalid_settings(exc: ValidationError) -> str:
+    """One line per invalid setting, named by its environment variable. Values are not repeated:
+    one may be a secret (an API key)."""
+    lines = ["[red]invalid settings:[/]"]
+    for error in exc.errors(include_input=False, include_url=False):
+        path = "__".join(str(part) for part in error["loc"]).upper()
+        lines.append(f"  ROLEFIT_{path}: {escape(error['msg'])}" if path else f"  {escape(error['msg'])}")
+    return "\n".join(lines)
+
+
+app = Cli(help="Match candidates to AI/ML roles over Kafka and Qdrant.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
 app.add_typer(topics_app, name="topics")
 docs_app = typer.Typer(help="AsyncAPI documents of both services.", no_args_is_help=True)
@@ -106,7 +126,9 @@ def rank(
 @app.command()
 def broker(
     port: Annotated[int, typer.Option(help="Loopback port.")] = 9092,
-    partitions: Annotated[int | None, typer.Option(help="Partitions per topic (default: settings).")] = None,
+    partitions: Annotated[
+        int | None, typer.Option(min=1, help="Partitions per topic (default: settings).")
+    ] = None,
 ) -> None:
     """Run the bundled Tansu broker (memory only) with every rolefit topic, until Ctrl-C or SIGTERM."""
     from services.platform.kafka import create_topics
@@ -133,7 +155,7 @@ def broker(
 
 
 @topics_app.command("create")
-def topics_create(partitions: Annotated[int | None, typer.Option()] = None) -> None:
+def topics_create(partitions: Annotated[int | None, typer.Option(min=1)] = None) -> None:
     """Create every rolefit topic on the configured cluster (idempotent)."""
     from services.platform.kafka import create_topics
 
