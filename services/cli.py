@@ -22,6 +22,7 @@ from rich.table import Table
 from schemas.topics import Topics
 from services.dlq_cli import dlq_app
 from services.people_cli import ingest, shortlist_app, topics_list
+from services.platform.embedder import ModelUnavailable
 from services.platform.settings import Settings
 from services.platform.store.port import StoreInUse
 from services.topic_lag import BrokerUnavailableError
@@ -31,7 +32,7 @@ err = Console(stderr=True)
 
 
 class Cli(typer.Typer):
-    """Failures any command can meet (settings, store, broker), said with what to do instead of as
+    """Failures any command can meet (settings, store, broker, model), said with what to do instead of as
     a traceback; exit code 2. Commands catch what is theirs alone (bad input files, say) themselves."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -43,7 +44,7 @@ class Cli(typer.Typer):
             err.print(invalid_settings(exc))
         except KafkaConnectionError as exc:
             err.print(f"[red]Kafka is unreachable[/] (ROLEFIT_KAFKA__BOOTSTRAP_SERVERS): {escape(str(exc))}")
-        except (StoreInUse, BrokerUnavailableError) as exc:
+        except (StoreInUse, BrokerUnavailableError, ModelUnavailable) as exc:
             err.print(f"[red]{escape(str(exc))}[/]")
         sys.exit(2)
 

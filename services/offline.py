@@ -121,9 +121,17 @@ def _reverse(
 
 
 def write_jsonl(lines: Iterator[dict[str, Any]], output: Path) -> int:
+    """All lines or nothing: ``lines`` is computed as it is written, and a ranking that fails
+    midway must not leave a partial file where a finished one is expected."""
+    partial = output.with_name(f".{output.name}.partial")
     count = 0
-    with output.open("w", encoding="utf-8") as handle:
-        for line in lines:
-            handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-            count += 1
+    try:
+        with partial.open("w", encoding="utf-8") as handle:
+            for line in lines:
+                handle.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+                count += 1
+        partial.replace(output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return count

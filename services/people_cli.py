@@ -55,7 +55,9 @@ async def _publish(settings: KafkaSettings, events: list[Event], progress: Progr
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Résumé files, job .json/.jsonl files, or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(exists=True, help="Résumé files, job .json/.jsonl files, or folders.")
+    ],
 ) -> None:
     """Publish résumés (id = file stem) and job descriptions to their topics, keyed by id."""
     settings = Settings().kafka

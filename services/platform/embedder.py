@@ -89,6 +89,10 @@ def model_name(settings: ModelSettings) -> str:
     return f"{path.name}@{precision}"
 
 
+class ModelUnavailable(RuntimeError):
+    """The configured model folder holds no model this process can load."""
+
+
 class SentenceTransformerEmbedder:
     def __init__(self, settings: ModelSettings) -> None:
         # Never reach for a hub: the model is a local folder.
@@ -104,6 +108,12 @@ class SentenceTransformerEmbedder:
                 bool(cpu_flags() & NATIVE_BF16),
             )
         path = settings.path or default_model_path()
+        # Without either file, sentence-transformers reads the path as a hub id: a confusing error.
+        if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+            raise ModelUnavailable(
+                f"no sentence-transformers model in {path}: no modules.json or config.json there "
+                "(ROLEFIT_MODEL__PATH)"
+            )
         self._model = SentenceTransformer(str(path), device="cpu")
         self._exported: ExportedEncoder | None = None
         if settings.backend != "torch":

@@ -3,9 +3,11 @@ what to do, in a line or two, exit code 2; never a traceback, never a setting's 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from schemas.events import CandidateSubmittedV1
+from schemas.events import CandidateSubmittedV1, JobPostedV1
 from services.cli import Cli, app
 from services.platform.local_broker import free_port
 
@@ -52,3 +54,23 @@ def test_a_validation_error_that_is_not_the_settings_is_left_alone() -> None:
 
     with pytest.raises(Exception, match="validation error for CandidateSubmittedV1"):
         cli([], prog_name="probe")
+
+
+def test_a_model_folder_without_a_model_is_reported_before_loading(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    jobs, candidates = tmp_path / "jobs.jsonl", tmp_path / "candidates.jsonl"
+    jobs.write_text(JobPostedV1(job_id="j", title="ML Engineer", description="PyTorch").model_dump_json())
+    candidates.write_text(CandidateSubmittedV1(candidate_id="c", resume_text="PyTorch").model_dump_json())
+    monkeypatch.setenv("ROLEFIT_MODEL__PATH", str(tmp_path / "no-model"))
+    said = _fails(capsys, "rank", "--jobs", str(jobs), "--candidates", str(candidates),
+                  "--output", str(tmp_path / "out.jsonl"))  # fmt: skip
+    assert f"no sentence-transformers model in {tmp_path / 'no-model'}" in said
+    assert "ROLEFIT_MODEL__PATH" in said
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_path_to_ingest_that_does_not_exist_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert "does not exist" in _fails(capsys, "ingest", str(tmp_path / "missing.pdf"))
