@@ -23,6 +23,7 @@ from schemas.topics import Topics
 from services.dlq_cli import dlq_app
 from services.people_cli import ingest, shortlist_app, topics_list
 from services.platform.embedder import ModelUnavailable
+from services.platform.local_broker import BrokerStartError
 from services.platform.settings import Settings
 from services.platform.store.port import StoreInUse
 from services.topic_lag import BrokerUnavailableError
@@ -44,7 +45,7 @@ class Cli(typer.Typer):
             err.print(invalid_settings(exc))
         except KafkaConnectionError as exc:
             err.print(f"[red]Kafka is unreachable[/] (ROLEFIT_KAFKA__BOOTSTRAP_SERVERS): {escape(str(exc))}")
-        except (StoreInUse, BrokerUnavailableError, ModelUnavailable) as exc:
+        except (StoreInUse, BrokerUnavailableError, BrokerStartError, ModelUnavailable) as exc:
             err.print(f"[red]{escape(str(exc))}[/]")
         sys.exit(2)
 
@@ -185,7 +186,11 @@ def docs_serve(
     CDN (unpkg.com), so the browser needs internet access to render them."""
     from schemas.asyncapi import docs_server
 
-    server = docs_server(host, port)
+    try:
+        server = docs_server(host, port)
+    except OSError as exc:  # the port is taken, or the interface is not this machine's
+        err.print(f"[red]cannot serve on {host}:{port}:[/] {exc.strerror or exc}")
+        raise typer.Exit(2) from exc
     console.print(f"AsyncAPI for ingest and matcher on [bold]http://{host}:{server.server_port}/[/]")
     try:
         server.serve_forever()

@@ -3,6 +3,7 @@ what to do, in a line or two, exit code 2; never a traceback, never a setting's 
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,13 @@ def test_a_path_to_ingest_that_does_not_exist_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert "does not exist" in _fails(capsys, "ingest", str(tmp_path / "missing.pdf"))
+
+
+@pytest.mark.parametrize("command", [["broker"], ["docs", "serve"]], ids=["broker", "docs"])
+def test_a_port_someone_else_holds_is_reported_not_raised(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        said = _fails(capsys, *command, "--port", str(port))
+    assert str(port) in said and "in use" in said
