@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Awaitable, Callable, Mapping
 
 import anyio
@@ -23,6 +24,7 @@ from services.platform.observability import Metrics, metrics
 from services.platform.settings import KafkaSettings
 from services.platform.store.port import VectorStore
 
+log = logging.getLogger("rolefit.http")
 Check = Callable[[], Awaitable[bool]]
 CHECK_TIMEOUT_S = 3.0  # below the probes' timeoutSeconds (5 s) in deploy/k8s
 
@@ -124,7 +126,16 @@ class WorkerServer(uvicorn.Server):
 
 async def serve(app: AsgiFastStream, host: str, port: int) -> bool:
     """Serve until SIGTERM/SIGINT (uvicorn handles them: the broker stops gracefully). False
-    when the lifespan failed, so the caller exits non-zero and the orchestrator restarts it."""
+    when the port cannot be had or the lifespan failed, so the caller exits non-zero and the
+    orchestrator restarts it."""
+    try:
+        # Bound before anything starts: uvicorn binds after the lifespan has begun starting the
+        # broker, and a taken port then stopped it midway, leaving a producer unclosed.
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        log.error("cannot serve HTTP on %s:%d: %s", host, port, exc.strerror or exc)
+        return False
     server = WorkerServer(app, host, port)
-    await server.serve()
+    with sock:
+        await server.serve(sockets=[sock])
     return not server.failed

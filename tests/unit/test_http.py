@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -188,3 +189,16 @@ async def http_get(port: int, path: str) -> tuple[int, bytes]:
     writer.close()
     head, _, body = response.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
+
+
+async def test_serve_fails_before_starting_anything_when_its_port_is_taken(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(qdrant=QdrantSettings(path=tmp_path / "q"))
+    app = matcher_asgi_app(settings)
+    started: list[str] = []
+    app.on_startup(lambda: started.append("lifespan"))
+    with socket.create_server(("127.0.0.1", 0)) as taken, anyio.fail_after(30):
+        assert await serve(app, "127.0.0.1", taken.getsockname()[1]) is False
+    assert started == []  # the broker was never asked to start
+    assert "cannot serve HTTP on 127.0.0.1" in caplog.text
