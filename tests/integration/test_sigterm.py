@@ -77,7 +77,7 @@ def _started(program: subprocess.Popen[bytes], children: list[str], timeout_s: f
 @pytest.mark.parametrize(
     ("args", "children"),
     [
-        pytest.param(["broker", "--port", str(free_port())], ["tansu"], id="broker"),
+        pytest.param(["broker", "--port", "FREE"], ["tansu"], id="broker"),
         # Stopped while its services run: the ingest's parse processes have started.
         pytest.param(["demo"], ["tansu", "multiprocessing.spawn"], id="demo", marks=pytest.mark.model),
     ],
@@ -85,7 +85,7 @@ def _started(program: subprocess.Popen[bytes], children: list[str], timeout_s: f
 def test_sigterm_stops_the_local_broker_and_every_child(
     tmp_path: Path, args: list[str], children: list[str]
 ) -> None:
-    program = _program(tmp_path, *args)
+    program = _program(tmp_path, *(str(free_port()) if arg == "FREE" else arg for arg in args))
     family: set[int] = set()
     try:
         family = _started(program, children, timeout_s=120)
