@@ -110,13 +110,16 @@ def rank(
     candidates: Annotated[
         Path, typer.Option(exists=True, dir_okay=False, help="Candidate events, one per line.")
     ],
-    output: Annotated[Path, typer.Option(help="Where to write the ranking (JSON lines).")],
+    output: Annotated[Path, typer.Option(dir_okay=False, help="Where to write the ranking (JSON lines).")],
     top_k: Annotated[int, typer.Option("--top-k", min=0, help="Entries per line; 0 = all.")] = 10,
     reverse: Annotated[bool, typer.Option(help="Rank jobs for each candidate instead.")] = False,
 ) -> None:
     """Rank offline: no Kafka, an embedded store, the same domain code."""
     from services.offline import InputError, RankRequest, rank_files, write_jsonl
 
+    if not output.parent.is_dir():  # said now, not after the model has loaded
+        err.print(f"[red]cannot write {output}:[/] {output.parent} is not a folder")
+        raise typer.Exit(2)
     try:
         lines = write_jsonl(rank_files(RankRequest(jobs, candidates, top_k, reverse), _settings()), output)
     except InputError as exc:

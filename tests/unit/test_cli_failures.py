@@ -72,6 +72,16 @@ def test_a_model_folder_without_a_model_is_reported_before_loading(
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_ranking_into_a_missing_folder_is_refused_before_any_work(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text("")
+    output = tmp_path / "missing" / "out.jsonl"
+    said = _fails(capsys, "rank", "--jobs", str(events), "--candidates", str(events), "--output", str(output))
+    assert "is not a folder" in said and not output.parent.exists()
+
+
 def test_a_path_to_ingest_that_does_not_exist_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
