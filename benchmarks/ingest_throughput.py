@@ -13,6 +13,9 @@ run), same embedder, before and after each timed end-to-end run; each run's rati
 mean of the raw passes either side of it (the box is shared). Target: e2e ≥ 0.9× raw.
 Each end-to-end row also gives the share of its wall time the model was busy and the model's rate
 inside its calls: work outside the model lowers the first, CPU taken from the model the second.
+CPU seconds per process (the service, its parse workers, the broker) over the timed window, and
+the cores in use inside model calls and over the whole run, show where the ratio went: the share
+of the run's CPU beyond what the raw passes spent on the same chunks, and the cores left idle.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cpu import CpuClock, cores, spent
 from benchmarks.perf import RESULTS, command, machine, synthetic_resumes, write_report
 from schemas.events import CandidateSubmittedV1
 from schemas.topics import Topics
@@ -51,6 +55,13 @@ class Recording:
         self.texts: list[str] = []
         self.calls: list[int] = []
         self.busy_s = 0.0  # wall time inside model calls: the rest of a run is the model idle
+        self.cpu_in_calls_s = 0.0  # every process's CPU during model calls, the model's included
+        self._clock = CpuClock()
+
+    def reset(self) -> None:
+        self.texts.clear()
+        self.calls.clear()
+        self.busy_s = self.cpu_in_calls_s = 0.0
 
     def chunk(self, text: str) -> list[str]:
         return self.inner.chunk(text)
@@ -58,11 +69,12 @@ class Recording:
     def embed(self, texts: Sequence[str]) -> Vectors:
         self.texts.extend(texts)
         self.calls.append(len(texts))
-        started = time.perf_counter()
+        cpu, started = self._clock.read(), time.perf_counter()
         try:
             return self.inner.embed(texts)
         finally:
             self.busy_s += time.perf_counter() - started
+            self.cpu_in_calls_s += sum(spent(cpu, self._clock.read()).values())
 
 
 def local_settings(bootstrap: str, folder: Path, mode: str, args: argparse.Namespace) -> Settings:
@@ -133,14 +145,14 @@ async def end_to_end(
             warm = resumes[0].model_copy(update={"candidate_id": "warm-up"})
             await broker.publish(warm, topics.candidate_submitted, key=key("warm-up"))
             await store.until(collection, 1, 120)
-            recording.texts.clear()
-            recording.calls.clear()
-            recording.busy_s = 0.0
-            started = time.perf_counter()
+            recording.reset()
+            clock = CpuClock()
+            cpu, started = clock.read(), time.perf_counter()
             for resume in resumes:
                 await broker.publish(resume, topics.candidate_submitted, key=key(resume.candidate_id))
             await store.until(collection, len(resumes) + 1, args.timeout)
             seconds = time.perf_counter() - started
+            cpu_s = spent(cpu, clock.read())
     finally:
         detach()
         store.close()
@@ -155,16 +167,22 @@ async def end_to_end(
         # Where the ratio goes: the model idle (work outside it) or slower inside its calls.
         "model_busy_share": round(recording.busy_s / seconds, 3),
         "chunks_per_s_in_model_calls": round(len(recording.texts) / max(recording.busy_s, 1e-9), 2),
+        "cpu_s": cpu_s,  # by process over the timed window (the benchmark's producer is in "service")
+        "cores_used": cores(sum(cpu_s.values()), seconds),
+        "cores_in_model_calls": cores(recording.cpu_in_calls_s, recording.busy_s),
     }
     return row, list(recording.texts)
 
 
 def raw(embedder: Embedder, chunks: list[str], resumes: int) -> dict[str, Any]:
-    started = time.perf_counter()
+    clock = CpuClock()
+    cpu, started = clock.read(), time.perf_counter()
     embedder.embed(chunks)
     seconds = time.perf_counter() - started
+    cpu_s = sum(spent(cpu, clock.read()).values())
     return {"seconds": round(seconds, 2), "chunks_per_s": round(len(chunks) / seconds, 2),
-            "texts_per_s": round(resumes / seconds, 2)}  # fmt: skip
+            "texts_per_s": round(resumes / seconds, 2), "cpu_s": round(cpu_s, 2),
+            "cores_used": cores(cpu_s, seconds)}  # fmt: skip
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -196,6 +214,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         around = (raws[i]["chunks_per_s"] + raws[i + 1]["chunks_per_s"]) / 2
         row["raw_chunks_per_s_around"] = round(around, 2)
         row["ratio_vs_raw"] = round(row["chunks_per_s"] / around, 3)
+        # The model's own CPU for these chunks, as the raw passes either side spent it.
+        model_cpu = (raws[i]["cpu_s"] + raws[i + 1]["cpu_s"]) / 2
+        row["cpu_beyond_model_share"] = round(1 - model_cpu / sum(row["cpu_s"].values()), 3)
+        row["cores_idle_share"] = round(1 - row["cores_used"] / (os.cpu_count() or 1), 3)
     medians = {
         mode: round(statistics.median(r["ratio_vs_raw"] for r in rows if r["mode"] == mode), 3)
         for mode in args.modes.split(",")
@@ -235,14 +257,22 @@ def main(argv: list[str] | None = None) -> None:
     result = asyncio.run(run(args))
     print(f"model {result['model']}, {args.resumes} résumés, {result['end_to_end'][0]['chunks']} chunks")
     print(f"{'run':<14}{'seconds':>9}{'résumés/s':>11}{'chunks/s':>10}{'×raw':>7}{'chunks/call':>13}"
-          f"{'model busy':>12}{'in calls/s':>12}")  # fmt: skip
+          f"{'model busy':>12}{'in calls/s':>12}{'cores':>7}{'in calls':>9}{'CPU not model':>15}"
+          f"{'cores idle':>12}")  # fmt: skip
     for r in result["raw"]:
-        print(f"{'raw encode':<14}{r['seconds']:>9.1f}{r['texts_per_s']:>11.2f}{r['chunks_per_s']:>10.2f}")
+        rates = f"{r['seconds']:>9.1f}{r['texts_per_s']:>11.2f}{r['chunks_per_s']:>10.2f}"
+        print(f"{'raw encode':<14}{rates}{'':>44}{r['cores_used']:>7.2f}")
     for r in result["end_to_end"]:
         rates = f"{r['seconds']:>9.1f}{r['texts_per_s']:>11.2f}{r['chunks_per_s']:>10.2f}"
         per_call = r["mean_chunks_per_embed_call"]
         model = f"{r['model_busy_share']:>12.0%}{r['chunks_per_s_in_model_calls']:>12.2f}"
-        print(f"{'e2e ' + r['mode']:<14}{rates}{r['ratio_vs_raw']:>7.3f}{per_call:>13.1f}{model}")
+        cpu = (
+            f"{r['cores_used']:>7.2f}{r['cores_in_model_calls']:>9.2f}"
+            f"{r['cpu_beyond_model_share']:>15.0%}{r['cores_idle_share']:>12.0%}"
+        )
+        print(f"{'e2e ' + r['mode']:<14}{rates}{r['ratio_vs_raw']:>7.3f}{per_call:>13.1f}{model}{cpu}")
+    for r in result["end_to_end"]:
+        print(f"CPU seconds, e2e {r['mode']}: {r['cpu_s']}")
     print("median ×raw per mode:", result["median_ratio_vs_raw"])
     write_report(args.out, {"command": command("ingest_throughput", argv), "machine": machine(load),
                             "params": {k: str(v) for k, v in vars(args).items()}, **result,

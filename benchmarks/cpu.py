@@ -1,0 +1,48 @@
+"""CPU seconds of this process and of each kind of process it started, to say where a run went.
+
+A ratio against raw encoding below 1 has two causes: the model idle (work outside it, in turn) or
+the model slower inside its calls (the cores shared). CPU seconds per process tell them apart, and
+say how much of the box was left unused.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import psutil
+
+SERVICE, PARSE_WORKERS, BROKER = "service", "parse_workers", "broker"
+
+
+def _role(process: psutil.Process) -> str:
+    return BROKER if "tansu" in process.name() else PARSE_WORKERS
+
+
+class CpuClock:
+    """``read`` gives CPU seconds so far, summed by role. A descendant that ended between two reads
+    loses what it spent since the first: the benchmarks keep their processes for the whole run."""
+
+    def __init__(self) -> None:
+        self._me = psutil.Process()
+
+    def read(self) -> Counter[str]:
+        seconds: Counter[str] = Counter()
+        times = self._me.cpu_times()
+        seconds[SERVICE] = times.user + times.system
+        for child in self._me.children(recursive=True):
+            try:
+                times = child.cpu_times()
+                seconds[_role(child)] += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+        return seconds
+
+
+def spent(before: Counter[str], after: Counter[str]) -> dict[str, float]:
+    """What each role spent between two reads, in CPU seconds."""
+    return {role: round(after[role] - before[role], 2) for role in sorted(after)}
+
+
+def cores(cpu_seconds: float, wall_seconds: float) -> float:
+    """CPU seconds per wall second: 2.0 is both cores of a 2-core box busy throughout."""
+    return round(cpu_seconds / max(wall_seconds, 1e-9), 2)

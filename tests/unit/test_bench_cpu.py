@@ -1,0 +1,55 @@
+"""The benchmarks' CPU accounting: each process's CPU lands under its role, and only once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.cpu import BROKER, PARSE_WORKERS, SERVICE, CpuClock, cores, spent
+
+_BURN = (
+    "import sys, time\n"
+    "t = time.process_time()\n"
+    "while time.process_time() - t < 0.3: pass\n"
+    "print('burnt', flush=True)\n"
+    "sys.stdin.read()\n"  # stays alive, so the clock can still read it
+)
+
+
+def _burn_here(seconds: float) -> None:
+    started = time.process_time()
+    while time.process_time() - started < seconds:
+        pass
+
+
+def _start(executable: str) -> subprocess.Popen[str]:
+    child = subprocess.Popen(
+        [executable, "-c", _BURN], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "burnt"
+    return child
+
+
+def test_cpu_is_summed_by_role(tmp_path: Path) -> None:
+    tansu = tmp_path / "tansu"  # a process named like the broker
+    tansu.symlink_to(sys.executable)
+    clock = CpuClock()
+    before = clock.read()
+    children = [_start(str(tansu)), _start(sys.executable), _start(sys.executable)]
+    try:
+        _burn_here(0.2)
+        used = spent(before, clock.read())
+    finally:
+        for child in children:
+            child.communicate("")
+    assert 0.25 <= used[BROKER] < 0.3 + 0.25  # one process (plus its start)
+    assert 0.5 <= used[PARSE_WORKERS] < 0.6 + 0.5  # two
+    assert used[SERVICE] >= 0.2
+
+
+def test_cores_is_cpu_per_wall_second() -> None:
+    assert cores(3.0, 2.0) == 1.5
+    assert cores(1.0, 0.0) > 1e6  # no division by zero on an empty window
