@@ -153,7 +153,7 @@ class FailingFor:
 def test_a_transient_failure_holds_back_later_events_of_its_key_only(
     store: VectorStore, parser: ParsePool | None
 ) -> None:
-    indexer = indexer_for(FailingFor(store, "x"), CountingEmbedder(), parser)  # type: ignore[arg-type]
+    indexer = indexer_for(FailingFor(store, "x"), CountingEmbedder(), parser)
     outcomes = indexer.index([resume("x", 1), resume("y"), resume("x", 2)], [AT] * 3)
     assert isinstance(outcomes[0].error, ConnectionError)
     assert outcomes[1].indexed is not None
