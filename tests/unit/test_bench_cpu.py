@@ -40,14 +40,15 @@ def test_cpu_is_summed_by_role(tmp_path: Path) -> None:
     before = clock.read()
     children = [_start(str(tansu)), _start(sys.executable), _start(sys.executable)]
     try:
-        _burn_here(0.2)
+        _burn_here(0.3)
         used = spent(before, clock.read())
     finally:
         for child in children:
             child.communicate("")
+    # Linux counts CPU in 10 ms ticks, so a reading may lag what a process burnt by a tick or two.
     assert 0.25 <= used[BROKER] < 0.3 + 0.25  # one process (plus its start)
     assert 0.5 <= used[PARSE_WORKERS] < 0.6 + 0.5  # two
-    assert used[SERVICE] >= 0.2
+    assert used[SERVICE] >= 0.25
 
 
 def test_cores_is_cpu_per_wall_second() -> None:
