@@ -66,6 +66,7 @@ class Recording:
         self.texts.clear()
         self.calls.clear()
         self.busy_s = self.cpu_in_calls_s = 0.0
+        self._clock = CpuClock()  # the service's processes as they are now, at the window's start
 
     def chunk(self, text: str) -> list[str]:
         return self.inner.chunk(text)
@@ -78,7 +79,7 @@ class Recording:
             return self.inner.embed(texts)
         finally:
             self.busy_s += time.perf_counter() - started
-            self.cpu_in_calls_s += sum(spent(cpu, self._clock.read()).values())
+            self.cpu_in_calls_s += sum(self._clock.read().values()) - sum(cpu.values())
 
 
 def local_settings(bootstrap: str, folder: Path, mode: str, args: argparse.Namespace) -> Settings:
