@@ -3,6 +3,10 @@
 MiniLM reads at most 256 tokens, so documents are cut into overlapping token windows
 (``chunk``) and every window is embedded; the entity's vector is the normalised mean of
 its windows, so the whole document counts.
+
+With torch, a call's forward batches run side by side in single-threaded streams (one per core by
+default, ``ModelSettings.streams``) rather than one after another on a team of threads: a team
+waits at every operation for its slowest thread, so other work taking a core stalls all of it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -89,6 +94,19 @@ def model_name(settings: ModelSettings) -> str:
     return f"{path.name}@{precision}"
 
 
+def torch_threads() -> int:
+    """torch's threads per operation: the machine's cores, or ``OMP_NUM_THREADS`` where it is set
+    (the Kubernetes manifests set it to the container's CPU limit)."""
+    import torch
+
+    return int(torch.get_num_threads())
+
+
+def stream_count(settings: ModelSettings, cores: Callable[[], int] = torch_threads) -> int:
+    """How many model batches run at once: ``streams``, or one per core when it is 0."""
+    return settings.streams or cores()
+
+
 class ModelUnavailable(RuntimeError):
     """The configured model folder holds no model this process can load."""
 
@@ -121,6 +139,16 @@ class SentenceTransformerEmbedder:
         elif settings.precision == "bf16":
             self._model = self._model.to(dtype=_bf16())
         self._settings = settings
+        self._streams: ThreadPoolExecutor | None = None
+        streams = stream_count(settings)
+        if self._exported is None and streams > 1:
+            self._streams = ThreadPoolExecutor(
+                streams,
+                thread_name_prefix="rolefit-model",
+                initializer=_set_torch_threads,
+                initargs=(max(1, torch_threads() // streams),),
+            )
+        self._tokenizing = threading.Lock()  # a fast tokenizer is not safe to share between threads
         self._window = (
             min(settings.max_tokens, self._model.max_seq_length or settings.max_tokens) - 2
         )  # [CLS] and [SEP]
@@ -154,18 +182,43 @@ class SentenceTransformerEmbedder:
         with self._lock:
             if self._exported is not None:
                 return self._exported.encode(texts)
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=self._settings.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            if self._streams is not None:
+                vectors = self._in_streams(list(texts), self._streams)
+            else:
+                vectors = self._model.encode(
+                    list(texts),
+                    batch_size=self._settings.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
         vectors = np.asarray(vectors, dtype=np.float32)
-        if self._settings.precision == "bf16":
-            # Normalised in bf16, rows come back up to ~1e-3 off unit length: finish in fp32.
-            vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+        # Normalised here in fp32: a bf16 model's own normalisation leaves rows up to ~1e-3 off
+        # unit length, and a model without a Normalize module leaves them as they are.
+        vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
         return vectors
+
+    def _in_streams(self, texts: list[str], streams: ThreadPoolExecutor) -> Vectors:
+        """What ``encode`` does, with the batches spread over the streams. Longest texts first, as
+        the pool hands out batches in order: a call's last batches, run while other streams
+        finish theirs, are its shortest."""
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        size = self._settings.batch_size
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        futures = [streams.submit(self._forward, [texts[i] for i in batch]) for batch in batches]
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        for batch, future in zip(batches, futures, strict=True):
+            vectors[batch] = future.result()
+        return vectors
+
+    def _forward(self, texts: list[str]) -> Vectors:
+        import torch
+
+        with self._tokenizing:
+            features = self._model.preprocess(texts)
+        with torch.inference_mode():
+            out = self._model.forward(features)["sentence_embedding"]
+        return np.asarray(out.float().numpy(), dtype=np.float32)
 
 
 def _splitter(backend: Any) -> Any:
@@ -176,6 +229,13 @@ def _splitter(backend: Any) -> Any:
     splitter.no_truncation()
     splitter.no_padding()
     return splitter
+
+
+def _set_torch_threads(count: int) -> None:
+    """Run in each stream thread as it starts: its share of the cores for each operation."""
+    import torch
+
+    torch.set_num_threads(count)
 
 
 def _bf16() -> object:
