@@ -1,8 +1,8 @@
 """Ingest end to end over the real (Tansu) broker against raw encoding of the very same chunks.
 
     python -m benchmarks.ingest_throughput [--resumes 200] [--modes batched,per-record]
-        [--batch-max-records 32] [--partitions 6] [--backend torch] [--precision auto] [--repeats 1]
-        [--out PATH]
+        [--batch-max-records 32] [--partitions 6] [--backend torch] [--precision auto] [--streams 0]
+        [--repeats 1] [--out PATH]
 
 End to end: N synthetic résumés (``benchmarks.perf.synthetic_resumes``: the bundled samples, varied)
 are published to ``candidate.submitted``; the clock stops when the last one is durable in the
@@ -197,6 +197,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     model = ModelSettings(backend=args.backend, precision=args.precision)
     if args.model_batch_size:
         model.batch_size = args.model_batch_size
+    if args.streams:
+        model.streams = args.streams
     embedder = SentenceTransformerEmbedder(model)
     resumes = synthetic_resumes(args.resumes, args.seed)
     rows: list[dict[str, Any]] = []
@@ -246,6 +248,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument(
         "--model-batch-size", type=int, default=0, help="texts per forward pass; 0: the service default"
+    )
+    ap.add_argument(
+        "--streams",
+        type=int,
+        default=0,
+        help="model batches at once (1: one encode call); 0: the service default",
     )
     ap.add_argument(
         "--parse-processes",
