@@ -19,7 +19,9 @@ of the run's CPU beyond what the raw passes spent on the same chunks, and the co
 CPU time counts OpenMP's workers spinning between the model's operations as busy: fewer cores in
 use inside model calls than in the raw passes means the workers slept there, not that work was
 lost (with every model call moved onto one thread, they spun again, 1.98 cores against 1.80, and
-the rate inside calls did not change: 0.94x raw either way over three runs each).
+the rate inside calls did not change: 0.94x raw either way over three runs each). That was one
+team of threads per call, now ``--streams 1``; by default a call's batches run in single-threaded
+streams, which have no team to stall.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from services.platform.settings import ModelSettings
 from tests.unit.test_embedder_batching import TEXTS
 
 
-def test_streams_default_to_one_per_core_and_an_explicit_count_is_kept() -> None:
+def test_streams_default_to_one_per_torch_thread_and_an_explicit_count_is_kept() -> None:
     assert stream_count(ModelSettings(), cores=lambda: 6) == 6
     assert stream_count(ModelSettings(streams=2), cores=lambda: 6) == 2
     assert stream_count(ModelSettings(streams=1), cores=lambda: 6) == 1
