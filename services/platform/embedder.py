@@ -4,9 +4,10 @@ MiniLM reads at most 256 tokens, so documents are cut into overlapping token win
 (``chunk``) and every window is embedded; the entity's vector is the normalised mean of
 its windows, so the whole document counts.
 
-With torch, a call's forward batches run side by side in single-threaded streams (one per core by
-default, ``ModelSettings.streams``) rather than one after another on a team of threads: a team
-waits at every operation for its slowest thread, so other work taking a core stalls all of it.
+With torch, a call's forward batches run side by side in single-threaded streams (one per
+torch thread by default, ``ModelSettings.streams``) rather than one after another on a team of
+threads: a team waits at every operation for its slowest thread, so other work taking a core
+stalls all of it.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ def torch_threads() -> int:
 
 
 def stream_count(settings: ModelSettings, cores: Callable[[], int] = torch_threads) -> int:
-    """How many model batches run at once: ``streams``, or one per core when it is 0."""
+    """How many model batches run at once: ``streams``, or one per torch thread when it is 0."""
     return settings.streams or cores()
 
 
@@ -140,13 +141,14 @@ class SentenceTransformerEmbedder:
             self._model = self._model.to(dtype=_bf16())
         self._settings = settings
         self._streams: ThreadPoolExecutor | None = None
-        streams = stream_count(settings)
+        threads = torch_threads()
+        streams = stream_count(settings, cores=lambda: threads)
         if self._exported is None and streams > 1:
             self._streams = ThreadPoolExecutor(
                 streams,
                 thread_name_prefix="rolefit-model",
                 initializer=_set_torch_threads,
-                initargs=(max(1, torch_threads() // streams),),
+                initargs=(max(1, threads // streams),),
             )
         self._tokenizing = threading.Lock()  # a fast tokenizer is not safe to share between threads
         self._window = (
