@@ -108,6 +108,24 @@ def stream_count(settings: ModelSettings, cores: Callable[[], int] = torch_threa
     return settings.streams or cores()
 
 
+def plan_batches(
+    lengths: Sequence[int], size: int, streams: int, threads: int
+) -> tuple[list[list[int]], int]:
+    """A call's texts (by their lengths) in forward batches of at most ``size``, and the torch
+    threads each batch runs on. Longest texts first, as the pool hands out batches in order: a
+    call's last batches, run while other streams finish theirs, are its shortest. A call too small
+    to give every stream a full batch is cut into one batch per stream (at most one per text), and
+    where there are fewer batches than streams, each takes the idle streams' threads: one text
+    runs on every core, as one ``encode`` call would."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    if len(order) >= size * streams:
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        return batches, max(1, threads // streams)
+    count = max(1, min(streams, len(order)))
+    batches = [order[len(order) * k // count : len(order) * (k + 1) // count] for k in range(count)]
+    return batches, max(1, threads // count)
+
+
 class ModelUnavailable(RuntimeError):
     """The configured model folder holds no model this process can load."""
 
@@ -141,15 +159,10 @@ class SentenceTransformerEmbedder:
             self._model = self._model.to(dtype=_bf16())
         self._settings = settings
         self._streams: ThreadPoolExecutor | None = None
-        threads = torch_threads()
-        streams = stream_count(settings, cores=lambda: threads)
-        if self._exported is None and streams > 1:
-            self._streams = ThreadPoolExecutor(
-                streams,
-                thread_name_prefix="rolefit-model",
-                initializer=_set_torch_threads,
-                initargs=(max(1, threads // streams),),
-            )
+        self._threads = torch_threads()
+        self._stream_count = stream_count(settings, cores=lambda: self._threads)
+        if self._exported is None and self._stream_count > 1:
+            self._streams = ThreadPoolExecutor(self._stream_count, thread_name_prefix="rolefit-model")
         self._tokenizing = threading.Lock()  # a fast tokenizer is not safe to share between threads
         self._window = (
             min(settings.max_tokens, self._model.max_seq_length or settings.max_tokens) - 2
@@ -201,21 +214,21 @@ class SentenceTransformerEmbedder:
         return vectors
 
     def _in_streams(self, texts: list[str], streams: ThreadPoolExecutor) -> Vectors:
-        """What ``encode`` does, with the batches spread over the streams. Longest texts first, as
-        the pool hands out batches in order: a call's last batches, run while other streams
-        finish theirs, are its shortest."""
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        size = self._settings.batch_size
-        batches = [order[start : start + size] for start in range(0, len(order), size)]
-        futures = [streams.submit(self._forward, [texts[i] for i in batch]) for batch in batches]
+        """What ``encode`` does, with the batches spread over the streams."""
+        batches, threads = plan_batches(
+            [len(t) for t in texts], self._settings.batch_size, self._stream_count, self._threads
+        )
+        futures = [streams.submit(self._forward, [texts[i] for i in batch], threads) for batch in batches]
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         for batch, future in zip(batches, futures, strict=True):
             vectors[batch] = future.result()
         return vectors
 
-    def _forward(self, texts: list[str]) -> Vectors:
+    def _forward(self, texts: list[str], threads: int) -> Vectors:
         import torch
 
+        if torch.get_num_threads() != threads:  # per thread: this stream's share of the cores
+            torch.set_num_threads(threads)
         with self._tokenizing:
             features = self._model.preprocess(texts)
         with torch.inference_mode():
@@ -231,13 +244,6 @@ def _splitter(backend: Any) -> Any:
     splitter.no_truncation()
     splitter.no_padding()
     return splitter
-
-
-def _set_torch_threads(count: int) -> None:
-    """Run in each stream thread as it starts: its share of the cores for each operation."""
-    import torch
-
-    torch.set_num_threads(count)
 
 
 def _bf16() -> object:
