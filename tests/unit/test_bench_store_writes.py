@@ -6,7 +6,13 @@ import json
 from pathlib import Path
 
 from benchmarks import store_write_contention
+from benchmarks.perf import synthetic_resumes
+from services.core.documents import DocumentLimits
+from services.core.taxonomy import Taxonomy
+from services.ingest.usecases import prepare_candidate
+from services.platform.settings import Settings
 from services.platform.store.edge import EdgeStore
+from services.platform.store.layout import Collections
 
 
 def test_both_ways_index_every_resume_and_are_reported(tmp_path: Path) -> None:
@@ -21,13 +27,6 @@ def test_both_ways_index_every_resume_and_are_reported(tmp_path: Path) -> None:
 
 
 def test_the_old_way_writes_what_the_store_writes(tmp_path: Path) -> None:
-    from benchmarks.perf import synthetic_resumes
-    from services.core.documents import DocumentLimits
-    from services.core.taxonomy import Taxonomy
-    from services.ingest.usecases import prepare_candidate
-    from services.platform.settings import Settings
-    from services.platform.store.layout import Collections
-
     resumes = synthetic_resumes(3, 11)
     prepared = [prepare_candidate(r, Taxonomy.load(), DocumentLimits(), blind=True) for r in resumes]
     candidates = Collections.with_prefix(Settings().qdrant.collection_prefix).candidates
