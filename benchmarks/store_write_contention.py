@@ -25,8 +25,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import qdrant_edge as qe
-
 from benchmarks.perf import RESULTS, RandomEmbedder, command, machine, synthetic_resumes, write_report
 from schemas.events import CandidateSubmittedV1
 from services.core.documents import DocumentLimits
@@ -34,7 +32,7 @@ from services.core.taxonomy import Taxonomy
 from services.ingest.app import build_ingest
 from services.ingest.usecases import PreparedResume, prepare_candidate
 from services.platform.settings import Settings
-from services.platform.store.edge import EdgeStore
+from services.platform.store.edge import EdgeStore, edge_points
 from services.platform.store.port import Point, VectorStore
 
 OUT = RESULTS / "store_write_contention.json"
@@ -44,11 +42,9 @@ class PointsOutsideTheLock(EdgeStore):
     """``EdgeStore.upsert`` as it was: the points built before the store's lock is taken."""
 
     def upsert(self, collection: str, points: Sequence[Point]) -> None:
-        batch = [qe.Point(p.id, [float(x) for x in p.vector or ()], p.payload) for p in points]
+        batch = edge_points(points)
         with self._lock:
-            shard = self._shard(collection)
-            shard.update(qe.UpdateOperation.upsert_points(batch))
-            self._wrote(collection, shard, len(batch))
+            self._upsert_built(collection, batch)
 
 
 def index_all(
