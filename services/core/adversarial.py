@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from services.core.ignorecase import caseless, fold
+
 _AI = (
     r"(?:ai|a\.i\.|artificial intelligence|(?:large )?language model|llm|chat ?gpt|gpt(?:-?\d\w*)?"
     r"|chatbot|bot|(?:ai |virtual )?assistant|algorithm|ats"
@@ -54,8 +56,8 @@ _ANYWHERE = [
     r"\b(?:new|updated|hidden|secret|real|actual|revised)\s+(?:system\s+)?(?:instructions?|prompt)\s*:",
 ]
 _LEAD = r"[\W_]*(?:(?:please|kindly|now|also|and|then|just|you\s+(?:must|should))\s+)*"
-_COMMAND_RE = re.compile(_LEAD + "(?:" + "|".join(_COMMANDS) + ")", re.I)
-_ANYWHERE_RE = re.compile("|".join(_ANYWHERE), re.I)
+_COMMAND_RE = caseless(_LEAD + "(?:" + "|".join(_COMMANDS) + ")")  # both for fold()-ed text
+_ANYWHERE_RE = caseless("|".join(_ANYWHERE))
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _CLAUSE_SPLIT = re.compile(r"[:;,(]|\s[-–—]\s")
 
@@ -76,6 +78,7 @@ class Defused:
 
 def is_instruction(sentence: str) -> bool:
     """True for a sentence that addresses an AI reader or tells it how to rank."""
+    sentence = fold(sentence)
     if _ANYWHERE_RE.search(sentence):
         return True
     starts = [0, *(m.end() for m in _CLAUSE_SPLIT.finditer(sentence))]

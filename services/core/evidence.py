@@ -9,6 +9,8 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
+from services.core.ignorecase import caseless, fold
+
 MAX_SNIPPET = 160
 SPECIALISATIONS = ("computer-vision", "nlp", "llms", "mlops", "recommender-systems", "time-series")
 
@@ -16,10 +18,11 @@ SPECIALISATIONS = ("computer-vision", "nlp", "llms", "mlops", "recommender-syste
 _UNIT = re.compile(r"(?:[^\n•▪●◦*·?]|\?(?!\s)|(?<!\s)\?)+")
 _NEAR = 60  # a cue and the words that qualify it must sit this close: long lines hold many claims
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)%])[.!?;]\s+(?=[A-Z(])")
+_DIGIT = re.compile(r"\d")
 
 
 def _cues(*alternatives: str, edge: str = r"\b") -> re.Pattern[str]:
-    return re.compile(edge + "(?:" + "|".join(alternatives) + ")", re.I)
+    return caseless(edge + "(?:" + "|".join(alternatives) + ")")  # for fold()-ed text
 
 
 # Cues that mean MLOps on their own, and weak ones that need machine-learning context nearby.
@@ -133,10 +136,11 @@ def snippet(sentence: str, at: int = 0) -> str:
 
 
 def _collect(text: str, test: Callable[[str], int | None]) -> list[str]:
+    """Snippets of the sentences where ``test`` (given the sentence ``fold``-ed) finds evidence."""
     found: list[str] = []
     seen: list[str] = []
     for sent in _sentences(text):
-        if (at := test(sent)) is None:
+        if (at := test(fold(sent))) is None:
             continue
         snip = snippet(sent, at)
         key = re.sub(r"\W+", " ", snip.lower()).strip()
@@ -158,6 +162,8 @@ def _mlops(sentence: str) -> int | None:
 
 
 def _impact(sentence: str) -> int | None:
+    if not _DIGIT.search(sentence):
+        return None  # every quantity has a digit; most sentences have none
     for q in _QUANTITY.finditer(sentence):
         if _near(_OUTCOME, sentence, q) and not _near(_NOT_IMPACT, sentence, q):
             return q.start()
@@ -189,9 +195,9 @@ def deployment_evidence(text: str) -> list[str]:
 def asks_for_impact(text: str) -> bool:
     """A job description that asks for business outcomes. Its numbers are no evidence: they are
     usually the employer's own revenue, funding or perks."""
-    return bool(_IMPACT_ASK.search(text))
+    return bool(_IMPACT_ASK.search(fold(text)))
 
 
 def specialisations(text: str, skill_ids: Iterable[str] = ()) -> list[str]:
-    ids = set(skill_ids)
-    return [s for s in SPECIALISATIONS if ids & _SPEC_SKILLS[s] or _SPEC_RE[s].search(text)]
+    ids, folded = set(skill_ids), fold(text)
+    return [s for s in SPECIALISATIONS if ids & _SPEC_SKILLS[s] or _SPEC_RE[s].search(folded)]

@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from services.core.candidate_name import find_name, redact_name
-from services.core.ignorecase import FOLDS_TO_ASCII, TO_ASCII
+from services.core.ignorecase import caseless, fold
 
 _EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w-]+(?:\.[\w-]+)+")  # RFC local parts allow much, "|" included
-_URL = re.compile(
+_URL = caseless(
     r"(?:https?://|www\.)\S+?(?=[,;:.)]*(?:\s|$))|\b(?:[\w-]+\.)?(?:linkedin\.com|github\.com|gitlab\.com|kaggle\.com|medium\.com"
-    r"|twitter\.com|x\.com|behance\.net|stackoverflow\.com|about\.me)(?:/[^\s,;)]*)?",
-    re.I,
+    r"|twitter\.com|x\.com|behance\.net|stackoverflow\.com|about\.me)(?:/[^\s,;)]*)?"
 )
 _PHONE = re.compile(
     r"(?<![\w/.])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,4}\)[\s.-]?)?\d{2,5}(?:[\s.-]\d{2,5}){1,4}(?![\w/])"
@@ -60,12 +59,12 @@ _FIELD_START = r"(^|[^\S\n]{2}|[|•][^\S\n]*)"
 _LABEL_RE = [  # a label opens a line or a "  |  "-separated field; an already-redacted value is skipped
     (
         key,
-        re.compile(_FIELD_START + rf"((?:{label})\b[^\S\n]*[:\-][^\S\n]*)(?!\[){_VALUE}", re.I | re.M),
+        caseless(_FIELD_START + rf"((?:{label})\b[^\S\n]*[:\-][^\S\n]*)(?!\[){_VALUE}", re.M),
         needles,
     )
     for key, label, needles in _LABELS
 ]
-_BORN = r"\bborn\s+(?:on\s+|in\s+)?(?:\d{1,2}\s+)?(?:[A-Z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d{2}\b"
+_BORN = r"\bborn\s+(?:on\s+|in\s+)?(?:\d{1,2}\s+)?(?:[a-z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d{2}\b"
 _AGE = r"\b(?:aged?\s*:?\s*\d{2}\b(?:\s+years?(?:\s+old)?)?|\d{2}\s*(?:years?|yrs?|y/o)[\s-]+old\b)"
 # Institution names carry prestige, a proxy for class and race; the degree level stays (it is scored).
 # Named forms only ("X University", "University of X at Y"); "university degree" is no institution.
@@ -84,18 +83,20 @@ _INSTITUTION = re.compile(
     rf"{_CAMPUS}|\b(?:MIT(?!\s+licen[cs])|UCLA|NYU|CMU|UIUC|UPenn|Caltech|Georgia Tech|UC Berkeley"
     r"|ETH Z[uü]rich|EPFL|IIT(?:\s+[A-Z][a-z]+)?)\b"
 )
-_INLINE: list[tuple[str, re.Pattern[str], str, tuple[str, ...]]] = [
-    ("dob", re.compile(_BORN, re.I), "[dob]", ("born",)),
-    ("age", re.compile(_AGE, re.I), "[age]", ("age", "old")),
-    ("marital", re.compile(r"\b(?:married|unmarried|divorced|widowed)\b", re.I), "[marital]",
+_INLINE_CASELESS: list[tuple[str, re.Pattern[str], str, tuple[str, ...]]] = [  # then _INLINE
+    ("dob", caseless(_BORN), "[dob]", ("born",)),
+    ("age", caseless(_AGE), "[age]", ("age", "old")),
+    ("marital", caseless(r"\b(?:married|unmarried|divorced|widowed)\b"), "[marital]",
      ("married", "divorced", "widowed")),
-    ("gender", re.compile(r"\b(?:fe)?male\b", re.I), "[gender]", ("male",)),
+    ("gender", caseless(r"\b(?:fe)?male\b"), "[gender]", ("male",)),
+]  # fmt: skip
+_INLINE: list[tuple[str, re.Pattern[str], str, tuple[str, ...]]] = [
     ("title", re.compile(r"\b(?:Mrs|Mr|Ms|Mx|Miss)\b\.?\s+(?=[A-ZÀ-Þ\[])"), "", ("mr", "ms", "mx", "miss")),
     ("institution", _INSTITUTION, "[institution]", ()),
 ]  # fmt: skip
-_PHOTO = re.compile(
+_PHOTO = caseless(
     r"^[^\S\n]*(?:photo|picture|headshot|photograph)\b[^\n]*$|^[^\n]*\.(?:jpe?g|png|gif|webp)\b[^\n]*$",
-    re.I | re.M,
+    re.M,
 )
 _PRONOUNS = {"he": "they", "she": "they", "him": "them", "his": "their", "hers": "theirs"}
 _PRONOUNS |= {"himself": "themselves", "herself": "themselves"}
@@ -118,13 +119,9 @@ _URL_NEEDLES = ("://", "www.", "linkedin.com", "github.com", "gitlab.com", "kagg
 _PHOTO_NEEDLES = ("photo", "picture", "headshot", ".jp", ".png", ".gif", ".webp")
 
 
-def _mentions(text: str, needles: tuple[str, ...]) -> bool:
-    """False only when the text cannot match: no needle occurs in it (needles () : always True)."""
-    if not needles:
-        return True
-    special = FOLDS_TO_ASCII.search(text) is not None  # rare: translate is slow
-    folded = (text.translate(TO_ASCII) if special else text).lower()
-    return any(needle in folded for needle in needles)
+def _mentions(folded: str, needles: tuple[str, ...]) -> bool:
+    """False only when the ``fold``-ed text cannot match: no needle occurs in it (needles (): True)."""
+    return not needles or any(needle in folded for needle in needles)
 
 
 @dataclass(frozen=True)
@@ -141,11 +138,29 @@ def _sub(
     text: str,
     needles: tuple[str, ...] = (),
 ) -> str:
-    if not _mentions(text, needles):
+    if needles and not _mentions(fold(text), needles):
         return text
     new, n = pattern.subn(repl, text)
     counts[key] += n
     return new
+
+
+def _sub_caseless(
+    counts: Counter[str], key: str, pattern: re.Pattern[str], token: str, text: str,
+    needles: tuple[str, ...], keep: int = 0,
+) -> str:  # fmt: skip
+    """``_sub`` for a ``caseless`` pattern: matched in fold(text), each match replaced in text by
+    token, after the match's own text up to the end of group ``keep`` (0: none of it)."""
+    folded = fold(text)
+    if not _mentions(folded, needles):
+        return text
+    out: list[str] = []
+    done = 0
+    for m in pattern.finditer(folded):
+        out += [text[done : m.start()], text[m.start() : m.end(keep)] if keep else "", token]
+        done = m.end()
+        counts[key] += 1
+    return "".join(out) + text[done:] if out else text
 
 
 def _phone(m: re.Match[str]) -> str:
@@ -170,15 +185,17 @@ def redact(text: str) -> Redacted:
     counts: Counter[str] = Counter()
     name = find_name(text)  # read before e-mails and links, which often contain the name
     text = _sub(counts, "email", _EMAIL, "[email]", text, _EMAIL_NEEDLES)
-    text = _sub(counts, "url", _URL, "[url]", text, _URL_NEEDLES)
-    text = _sub(counts, "photo", _PHOTO, "[photo]", text, _PHOTO_NEEDLES)
-    for key, pattern, needles in _LABEL_RE:
-        text = _sub(counts, key, pattern, rf"\g<1>\g<2>[{key}]", text, needles)
+    text = _sub_caseless(counts, "url", _URL, "[url]", text, _URL_NEEDLES)
+    text = _sub_caseless(counts, "photo", _PHOTO, "[photo]", text, _PHOTO_NEEDLES)
+    for key, pattern, needles in _LABEL_RE:  # the label stays: groups 1 and 2 end where its value starts
+        text = _sub_caseless(counts, key, pattern, f"[{key}]", text, needles, keep=2)
     before = text.count("[phone]")
     text = _PHONE.sub(_phone, text)
     counts["phone"] += text.count("[phone]") - before
     text = _sub(counts, "address", _ADDRESS, "[address]", text)
     text = _sub(counts, "address", _POSTCODE, "[postcode]", text)
+    for key, pattern, token, needles in _INLINE_CASELESS:
+        text = _sub_caseless(counts, key, pattern, token, text, needles)
     for key, pattern, repl, needles in _INLINE:
         text = _sub(counts, key, pattern, repl, text, needles)
     if name:
