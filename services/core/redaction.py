@@ -64,6 +64,7 @@ _LABEL_RE = [  # a label opens a line or a "  |  "-separated field; an already-r
     )
     for key, label, needles in _LABELS
 ]
+# _BORN and _AGE are matched caseless, in fold()-ed text: [a-z] there is a letter of either case.
 _BORN = r"\bborn\s+(?:on\s+|in\s+)?(?:\d{1,2}\s+)?(?:[a-z][a-z]+\.?\s+)?(?:\d{1,2},?\s+)?(?:19|20)\d{2}\b"
 _AGE = r"\b(?:aged?\s*:?\s*\d{2}\b(?:\s+years?(?:\s+old)?)?|\d{2}\s*(?:years?|yrs?|y/o)[\s-]+old\b)"
 # Institution names carry prestige, a proxy for class and race; the degree level stays (it is scored).
