@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -112,18 +113,22 @@ def plan_batches(
     lengths: Sequence[int], size: int, streams: int, threads: int
 ) -> tuple[list[list[int]], int]:
     """A call's texts (by their lengths) in forward batches of at most ``size``, and the torch
-    threads each batch runs on. Longest texts first, as the pool hands out batches in order: a
-    call's last batches, run while other streams finish theirs, are its shortest. A call too small
-    to give every stream a full batch is cut into one batch per stream (at most one per text), and
-    where there are fewer batches than streams, each takes the idle streams' threads: one text
-    runs on every core, as one ``encode`` call would."""
+    threads each batch runs on. Longest texts first, as the pool hands out batches in order, and
+    batches shrink towards the end of the call (none over the texts left / (2 × streams), the
+    last ones a text each), so the streams finish together: a full batch started last keeps one
+    stream busy while the others idle until the call returns. Where there are no more texts than
+    streams, each text takes the idle streams' threads: one text runs on every core, as one
+    ``encode`` call would."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    if len(order) >= size * streams:
-        batches = [order[start : start + size] for start in range(0, len(order), size)]
-        return batches, max(1, threads // streams)
-    count = max(1, min(streams, len(order)))
-    batches = [order[len(order) * k // count : len(order) * (k + 1) // count] for k in range(count)]
-    return batches, max(1, threads // count)
+    if len(order) <= streams:
+        return [[i] for i in order], max(1, threads // max(1, len(order)))
+    batches: list[list[int]] = []
+    start = 0
+    while start < len(order):
+        take = max(1, min(size, math.ceil((len(order) - start) / (2 * streams))))
+        batches.append(order[start : start + take])
+        start += take
+    return batches, max(1, threads // streams)
 
 
 class ModelUnavailable(RuntimeError):

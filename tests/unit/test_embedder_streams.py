@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.platform.embedder import plan_batches, stream_count
 from services.platform.settings import ModelSettings
@@ -19,23 +21,50 @@ def test_streams_default_to_one_per_torch_thread_and_an_explicit_count_is_kept()
     assert stream_count(ModelSettings(streams=1), cores=lambda: 6) == 1
 
 
-def test_a_large_call_runs_full_batches_longest_first_one_thread_each() -> None:
+def test_a_large_call_runs_longest_first_in_batches_that_shrink_to_one_text() -> None:
     lengths = [5, 50, 20, 40, 10, 30, 60, 1, 2]  # 9 texts, batches of 2, 3 streams on 6 threads
     batches, threads = plan_batches(lengths, size=2, streams=3, threads=6)
-    assert batches == [[6, 1], [3, 5], [2, 4], [0, 8], [7]]
+    assert batches == [[6, 1], [3, 5], [2], [4], [0], [8], [7]]
     assert threads == 2
 
 
-def test_a_call_too_small_for_every_stream_is_cut_into_one_batch_per_stream() -> None:
+@given(st.lists(st.integers(1, 2000), min_size=1, max_size=300), st.integers(1, 32), st.integers(1, 4))
+def test_every_text_is_planned_once_longest_first_in_batches_no_larger_than_asked(
+    lengths: list[int], size: int, streams: int
+) -> None:
+    batches, threads = plan_batches(lengths, size, streams, threads=streams * 2)
+    flat = [i for batch in batches for i in batch]
+    assert sorted(flat) == list(range(len(lengths)))
+    assert [lengths[i] for i in flat] == sorted(lengths, reverse=True)
+    assert all(1 <= len(b) <= size for b in batches)
+    assert [len(b) for b in batches] == sorted((len(b) for b in batches), reverse=True)
+    assert threads >= 2
+
+
+@given(st.integers(3, 400), st.integers(2, 16), st.integers(2, 4))
+def test_the_streams_of_a_call_finish_within_one_text_of_each_other(
+    texts: int, size: int, streams: int
+) -> None:
+    # Equal texts, each stream taking the next batch as it comes free: a full batch started last
+    # would keep one stream busy for `size` texts while the others idle.
+    batches, _ = plan_batches([100] * texts, size, streams, threads=streams)
+    finish = [0] * streams
+    for batch in batches:
+        finish[finish.index(min(finish))] += len(batch)
+    assert max(finish) - min(finish) <= 1
+
+
+def test_a_small_call_is_spread_over_every_stream() -> None:
     # 3 texts would make one batch of 8: one stream busy and the other idle.
     batches, threads = plan_batches([30, 10, 20], size=8, streams=2, threads=2)
-    assert batches == [[0], [2, 1]]
+    assert batches == [[0], [2], [1]]
     assert threads == 1
 
 
-def test_fewer_texts_than_streams_share_out_the_idle_streams_threads() -> None:
+def test_no_more_texts_than_streams_share_out_the_idle_streams_threads() -> None:
     assert plan_batches([7], size=8, streams=2, threads=2) == ([[0]], 2)
     assert plan_batches([7, 9], size=8, streams=4, threads=8) == ([[1], [0]], 4)
+    assert plan_batches([7, 9], size=8, streams=2, threads=2) == ([[1], [0]], 1)
 
 
 @pytest.mark.model
