@@ -13,6 +13,7 @@ not kept. On more cores the gain should grow, as preparing in threads stays on o
 
 from __future__ import annotations
 
+import importlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -29,11 +30,17 @@ from services.ingest.usecases import PreparedResume, prepare_candidate
 log = logging.getLogger("rolefit.ingest.parsing")
 
 _taxonomy: Taxonomy | None = None  # one per worker process, sent when it starts
+# Imported as a worker starts, not on its first PDF or DOCX: pypdf and python-docx take ~0.3 s
+# to import, and a batch's model call waits for its slowest résumé (the first batch after a
+# start ran its parsing at twice the later batches' time).
+READERS = ("services.core.pdf_text", "services.core.docx_text")
 
 
 def _start_worker(taxonomy: Taxonomy) -> None:
     global _taxonomy
     _taxonomy = taxonomy
+    for module in READERS:
+        importlib.import_module(module)
     # A worker waiting on its queue does not notice its parent's death: without this, a service
     # killed outright (OOM, SIGKILL) leaves its workers running, orphaned (seen in a test run).
     parent = multiprocessing.parent_process()

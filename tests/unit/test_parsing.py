@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -52,6 +53,20 @@ def test_every_worker_starts_with_the_pool_not_with_the_first_resumes() -> None:
         assert len(pids) == 2
     finally:
         pool.close()
+
+
+def test_a_worker_imports_the_document_readers_as_it_starts_not_on_its_first_document() -> None:
+    probe = (
+        "import sys\n"
+        "from services.core.taxonomy import Taxonomy\n"
+        "from services.ingest.parsing import READERS, _start_worker\n"
+        "print(any(m in sys.modules for m in READERS))\n"
+        "_start_worker(Taxonomy.load())\n"
+        "print(all(m in sys.modules for m in READERS))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
 
 
 def test_a_worker_prepares_each_sample_as_this_process_does(pool: ParsePool) -> None:
