@@ -67,7 +67,7 @@ async def test_a_batch_is_committed_only_after_every_record_is_durable(
 
         outage.append(Outage(EdgeStore(qdrant.path / "edge")))
         outage[0].down.set()
-        return outage[0]  # type: ignore[return-value]
+        return outage[0]
 
     monkeypatch.setattr("tests.integration.pipeline.open_store", open_flaky)
     topic, n = f"{settings.kafka.topic_prefix}candidate.submitted.v1", 6
@@ -143,7 +143,7 @@ async def test_a_failure_mid_batch_commits_the_settled_prefix_and_publishes_noth
 
         stores.append(RefusesOne(EdgeStore(qdrant.path / "edge"), "bad"))
         stores[0].down.set()
-        return stores[0]  # type: ignore[return-value]
+        return stores[0]
 
     monkeypatch.setattr("tests.integration.pipeline.open_store", open_flaky)
     topics = Topics(settings.kafka.topic_prefix)

@@ -23,7 +23,7 @@ DS_JOB = ML_JOB.model_copy(
 )
 
 
-def _write(path: Path, events: list) -> Path:  # type: ignore[type-arg]
+def _write(path: Path, events: list) -> Path:
     path.write_text("".join(e.model_dump_json() + "\n" for e in events), encoding="utf-8")
     return path
 
@@ -33,7 +33,7 @@ def inputs(tmp_path: Path) -> tuple[Path, Path]:
     return _write(tmp_path / "jobs.jsonl", [ML_JOB, DS_JOB]), _write(tmp_path / "cands.jsonl", [WEAK, STRONG])
 
 
-def _rank(inputs: tuple[Path, Path], output: Path, top_k: int, reverse: bool = False) -> list[dict]:  # type: ignore[type-arg]
+def _rank(inputs: tuple[Path, Path], output: Path, top_k: int, reverse: bool = False) -> list[dict]:
     lines = rank_files(RankRequest(*inputs, top_k=top_k, reverse=reverse), Settings(), HashingEmbedder())
     write_jsonl(lines, output)
     return [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
