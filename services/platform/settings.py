@@ -73,7 +73,7 @@ class ModelSettings(BaseModel):
     # full windows are no slower in 8.
     batch_size: int = Field(default=8, ge=1)
     # torch: forward batches run this many at once, each on its share of torch's threads (a call
-    # with fewer batches than streams gives them the idle streams' share); 0: one single-threaded
+    # with no more texts than streams gives them the idle streams' share); 0: one single-threaded
     # stream per thread (services.platform.embedder says why; README Performance has the figures).
     streams: int = Field(default=0, ge=0)
     max_tokens: int = Field(default=256, ge=16)

@@ -82,7 +82,7 @@ def test_one_text_runs_on_every_torch_thread(monkeypatch: pytest.MonkeyPatch) ->
         return forward(features, **kwargs)
 
     monkeypatch.setattr(streamed._model, "forward", recording)
-    streamed.embed(TEXTS[:4])  # two batches: the streams' threads drop to one each
+    streamed.embed(TEXTS[:4])  # four batches of one text: the streams' threads drop to one each
     streamed.embed(TEXTS[:1])
     assert seen[-1] == torch_threads()
     assert seen[:2] == [max(1, torch_threads() // 2)] * 2
