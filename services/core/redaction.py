@@ -206,8 +206,10 @@ def redact(text: str) -> Redacted:
     for key, pattern, needles in _LABEL_RE:  # the label stays: groups 1 and 2 end where its value starts
         r.sub_caseless(key, pattern, f"[{key}]", needles, keep=2)
     before = r.text.count("[phone]")
-    r.text = _PHONE.sub(_phone, r.text)
-    r.counts["phone"] += r.text.count("[phone]") - before
+    phoned = _PHONE.sub(_phone, r.text)  # a match that is no phone is put back as it was
+    if found := phoned.count("[phone]") - before:  # else the text is unchanged: its fold is kept
+        r.text = phoned
+        r.counts["phone"] += found
     r.sub("address", _ADDRESS, "[address]")
     r.sub("address", _POSTCODE, "[postcode]")
     for key, pattern, token, needles in _INLINE_CASELESS:
