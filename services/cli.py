@@ -29,7 +29,9 @@ from services.platform.store.port import StoreInUse
 from services.topic_lag import BrokerUnavailableError
 from services.trust_cli import audit, explain
 
-err = Console(stderr=True)
+# Errors name files and topics: soft wraps leave a long path whole for copying, where rich
+# would break it at the terminal's width.
+err = Console(stderr=True, soft_wrap=True)
 
 
 class Cli(typer.Typer):

@@ -32,7 +32,9 @@ from services.topic_lag import (
 
 shortlist_app = typer.Typer(help="Published shortlists.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
+# Errors name files and topics: soft wraps leave a long path whole for copying, where rich
+# would break it at the terminal's width.
+err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 

@@ -19,6 +19,11 @@ TEST_PARTITIONS = 3
 # wired broker would start two interpreters per test. Tests that want the pool (the service's
 # default) ask for it: test_parsing, test_batching, test_batch_handler, the demo.
 os.environ.setdefault("ROLEFIT_INGEST__PARSE_PROCESSES", "0")
+# pytest-xdist workers start with COLUMNS=80 and LINES=24 set. A rich Console fixes its size
+# from them when it is made (the CLIs make theirs as they are imported), so the tests that
+# widen the terminal through the environment as they invoke a command would get 80 columns.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 
 
 @pytest.fixture(scope="session")
