@@ -1,11 +1,11 @@
 """Event-to-shortlist latency at 10k, 100k (and 1M) indexed candidates, and memory per 100k.
 
     python -m benchmarks.latency [--sizes 10000,100000] [--jobs 50] [--queries 200]
-                                 [--e2e-max 10000] [--e2e-requests 50] [--out PATH]
+                                 [--e2e-max 100000] [--e2e-requests 50] [--out PATH]
     # 1M: build the store once in its own process (kept in --store), then measure on it:
     python -m benchmarks.latency --sizes 1000000 --store /tmp/rolefit-1m --build-only
-    python -m benchmarks.latency --sizes 1000000 --store /tmp/rolefit-1m --queries 200 --e2e-max 0 \
-        --out benchmarks/results/latency_1m.json
+    python -m benchmarks.latency --sizes 1000000 --store /tmp/rolefit-1m --queries 200 \
+        --e2e-max 1000000 --e2e-requests 100 --out benchmarks/results/latency_1m.json
 
 Store: SYNTHETIC profiles (copies of the bundled résumés' real profiles under new ids) with RANDOM
 unit vectors, written straight into the embedded Qdrant Edge store (``benchmarks.store_fixture``);
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sizes", default="10000,100000", help="comma-separated candidate counts")
     ap.add_argument("--jobs", type=int, default=50)
     ap.add_argument("--queries", type=int, default=200)
-    ap.add_argument("--e2e-max", type=int, default=10_000, help="largest size also measured over the broker")
+    ap.add_argument("--e2e-max", type=int, default=100_000, help="largest size also measured over the broker")
     ap.add_argument("--e2e-requests", type=int, default=50)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--store", type=Path, help="keep the store here; reuse it if built for the same size")

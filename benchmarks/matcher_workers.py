@@ -47,7 +47,7 @@ OUT = RESULTS / "matcher_workers.json"
 
 
 def kafka(settings: Settings, bootstrap: str, prefix: str) -> Settings:
-    tansu_client(settings.kafka, bootstrap, fetch_max_wait_ms=None)  # Kafka's: see README Performance
+    tansu_client(settings.kafka, bootstrap, fetch_max_wait_ms=None)  # Kafka's: see benchmarks/README.md
     settings.kafka.topic_prefix = prefix
     # Groups of their own too: reusing one group for new topics run after run left Tansu's
     # coordinator with a member that never got partitions (the third run hung).

@@ -74,7 +74,7 @@ class ModelSettings(BaseModel):
     batch_size: int = Field(default=8, ge=1)
     # torch: forward batches run this many at once, each on its share of torch's threads (a call
     # with no more texts than streams gives them the idle streams' share); 0: one single-threaded
-    # stream per thread (services.platform.embedder says why; README Performance has the figures).
+    # stream per thread (services.platform.embedder says why; benchmarks/README.md has the figures).
     streams: int = Field(default=0, ge=0)
     max_tokens: int = Field(default=256, ge=16)
     chunk_overlap_tokens: int = Field(default=32, ge=0)
