@@ -219,19 +219,21 @@ class EdgeStore(Reads):
         # ACORN keeps that walk from stranding (measured: recall@50 0.15 -> 0.83 at 50k points).
         params = _ACORN if flt is not None else None
 
-        def fetch(n: int) -> list[tuple[int, qe.ScoredPoint]]:
+        def fetch(n: int) -> list[Hit]:
             request = qe.QueryRequest(limit=n, query=query, filter=flt, params=params,
                                       with_payload=payload, with_vector=with_vectors)  # fmt: skip
             with self._lock:
                 shard = self._shard(collection)
                 opening = self._opening[collection]
-                return [(opening, h) for h in shard.query(request)]
+                found = shard.query(request)
+            # Each read of a scored point's id makes a UUID object: read once, outside the lock
+            # (ranking by the binding's points read each id twice, ~4 ms per 400 hits here).
+            return [
+                Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector), (opening, h.version))
+                for h in found
+            ]
 
-        ranked = best_first(fetch, limit, lambda h: h[1].score, lambda h: str(h[1].id))
-        return [
-            Hit(str(h.id), h.score, dict(h.payload or {}), _vector(h.vector), (opening, h.version))
-            for opening, h in ranked
-        ]
+        return best_first(fetch, limit, lambda h: h.score, lambda h: h.id)
 
     def _retrieve(
         self, collection: str, ids: Sequence[str], payload: Payload, with_vectors: bool
