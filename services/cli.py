@@ -26,12 +26,9 @@ from services.platform.embedder import ModelUnavailable
 from services.platform.local_broker import BrokerStartError
 from services.platform.settings import Settings
 from services.platform.store.port import StoreInUse
+from services.render import err
 from services.topic_lag import BrokerUnavailableError
 from services.trust_cli import audit, explain
-
-# Errors name files and topics: soft wraps leave a long path whole for copying, where rich
-# would break it at the terminal's width.
-err = Console(stderr=True, soft_wrap=True)
 
 
 class Cli(typer.Typer):

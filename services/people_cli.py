@@ -19,7 +19,7 @@ from schemas.topics import Topics
 from services.ingest_files import Event, events_of, input_files
 from services.platform.kafka import CLIENT_ID, client_options, producer_options
 from services.platform.settings import KafkaSettings, Settings
-from services.render import shortlist_table
+from services.render import err, shortlist_table
 from services.topic_lag import (
     CONNECT_TIMEOUT_S,
     BrokerUnavailableError,
@@ -32,9 +32,6 @@ from services.topic_lag import (
 
 shortlist_app = typer.Typer(help="Published shortlists.", no_args_is_help=True)
 console = Console()
-# Errors name files and topics: soft wraps leave a long path whole for copying, where rich
-# would break it at the terminal's width.
-err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 

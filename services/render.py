@@ -1,4 +1,4 @@
-"""Shortlists as tables people can read (rich)."""
+"""Shortlists as tables people can read (rich), and the console every command's errors go to."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from rich.table import Table
 from rich.text import Text
 
 from schemas.events import ShortlistPublishedV1
+
+# Errors name files and topics: soft wraps leave a long path whole for copying, where rich
+# would break it at the terminal's width.
+err = Console(stderr=True, soft_wrap=True)
 
 
 def shortlist_table(shortlist: ShortlistPublishedV1, title: str | None = None) -> Panel:

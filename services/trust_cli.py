@@ -17,9 +17,9 @@ from rich.console import Console
 from schemas.events import DecisionRecordedV1
 from schemas.topics import Topics
 from services.platform.settings import Settings
+from services.render import err
 
 console = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 LogOption = Annotated[Path | None, typer.Option("--log", help="Decision log file (default: from settings).")]
 KafkaOption = Annotated[bool, typer.Option("--from-kafka", help="Read the decision.recorded topic instead.")]
 
