@@ -25,7 +25,9 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +46,28 @@ def stop_on_sigterm() -> None:
     the process at once: no ``finally``, no ``atexit``, and Tansu would outlive it, holding its port.
     Call it from the main thread of a program that starts a broker."""
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM (see ``stop_on_sigterm``) wait until the block is done, then are raised.
+
+    Raised inside ``Popen`` after its fork, an interrupt loses the child: ``Popen`` re-raises
+    without giving it back, and Tansu outlives its program. Signals reach the main thread only,
+    so elsewhere nothing needs holding."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    wanted = (signal.SIGINT, signal.SIGTERM)
+    saved = {s: signal.signal(s, lambda signum, _frame: held.append(signum)) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
+        for signum in held:
+            signal.raise_signal(signum)  # handled as it would have been: raised, ignored or fatal
 
 
 def tansu_client(kafka: KafkaSettings, bootstrap: str, fetch_max_wait_ms: int | None = 50) -> KafkaSettings:
@@ -192,17 +216,18 @@ class LocalBroker:
         url = f"tcp://127.0.0.1:{port}"
         advertised = f"tcp://127.0.0.1:{advertised_port or port}"
         argv = [str(binary), "broker", "--listener-url", url, "--advertised-listener-url", advertised]
-        self._proc = subprocess.Popen(
-            [*argv, "--storage-engine", "memory://tansu/"],
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "NO_COLOR": "1"},  # plain text log, readable in error messages
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        self._port = port
-        # A test run that dies without teardown must not leave a broker behind.
-        atexit.register(self.stop)
         try:
+            with interrupts_held():  # until the child is ours to stop
+                self._proc = subprocess.Popen(
+                    [*argv, "--storage-engine", "memory://tansu/"],
+                    stdin=subprocess.DEVNULL,
+                    env={**os.environ, "NO_COLOR": "1"},  # plain text log, readable in error messages
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                )
+                self._port = port
+                # A test run that dies without teardown must not leave a broker behind.
+                atexit.register(self.stop)
             self._wait_ready(port)
         except BaseException:
             self.stop()
