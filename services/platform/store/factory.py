@@ -18,7 +18,9 @@ def open_store(settings: QdrantSettings) -> VectorStore:
         return QdrantStore.server(settings.url, settings.api_key)
     if settings.embedded_backend == "local":
         return QdrantStore.local(settings.path / "local")
-    return EdgeStore(settings.path / "edge", warm=settings.warm_page_cache)
+    return EdgeStore(
+        settings.path / "edge", warm=settings.warm_page_cache, search_threads=settings.search_threads
+    )
 
 
 def collection_name(settings: QdrantSettings, base: str) -> str:
