@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
-from schemas.events import ConsideredCandidateV1, DecisionRecordedV1, GateOutcomeV1, ShortlistPublishedV1
+from schemas.events import ConsideredCandidateV1, DecisionRecordedV1, ShortlistPublishedV1
 from services.core.match_result import MatchResult
 from services.core.model import CandidateProfile, JobProfile
 from services.core.weights import Weights
@@ -27,6 +27,8 @@ from services.platform.decision_log import DecisionFile
 from services.platform.model_fingerprint import model_sha256
 from services.platform.settings import Settings
 from services.platform.store.layout import text_sha256
+
+_POOL = TypeAdapter(list[ConsideredCandidateV1])  # a decision's pool, validated in one call
 
 
 @dataclass(frozen=True)
@@ -52,26 +54,30 @@ def to_decision(
     model_sha256: str,
     job_sha256: str | None = None,
 ) -> DecisionRecordedV1:
-    """``job_sha256``: the stored job profile's digest, if the caller has it already."""
+    """``job_sha256``: the stored job profile's digest, if the caller has it already.
+
+    The pool is laid out as the JSON its records carry and validated in one call: building ~200
+    nested models one by one and dumping each again for the id took ~18 ms of a shortlist at
+    100k candidates on a box without AVX-512."""
     ranks = {entry.candidate_id: entry.rank for entry in shortlist.candidates}
     considered = [
-        ConsideredCandidateV1(
-            candidate_id=(r := s.result).candidate_id,
-            candidate_version=r.candidate_version,
-            profile_sha256=s.profile_sha256 or profile_sha256(s.profile),
-            semantic=s.semantic,
-            score=r.score,
-            components=dict(sorted(r.components.items())),
-            gates=[GateOutcomeV1(gate=g.gate, passed=g.passed, enforced=g.enforced) for g in r.gates],
-            excluded=r.excluded,
-            shortlisted=r.candidate_id in ranks,
-            rank=ranks.get(r.candidate_id),
-        )
+        {
+            "candidate_id": (r := s.result).candidate_id,
+            "candidate_version": r.candidate_version,
+            "profile_sha256": s.profile_sha256 or profile_sha256(s.profile),
+            "semantic": float(s.semantic),
+            "score": r.score,
+            "components": dict(sorted(r.components.items())),
+            "gates": [{"gate": g.gate, "passed": g.passed, "enforced": g.enforced} for g in r.gates],
+            "excluded": r.excluded,
+            "shortlisted": r.candidate_id in ranks,
+            "rank": ranks.get(r.candidate_id),
+        }
         for s in sorted(scored, key=lambda s: s.result.candidate_id)
     ]
     # Replays of one trigger record give the same id (and Kafka key); any other decision a new one.
-    identity = [shortlist.shortlist_id, shortlist.trigger, shortlist.generated_at.isoformat(),
-                [c.model_dump(mode="json") for c in considered]]  # fmt: skip
+    # The id is over each considered candidate's JSON as recorded (a test holds the two equal).
+    identity = [shortlist.shortlist_id, shortlist.trigger, shortlist.generated_at.isoformat(), considered]
     return DecisionRecordedV1(
         decision_id=hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:32],
         shortlist_id=shortlist.shortlist_id,
@@ -87,7 +93,7 @@ def to_decision(
         weights=weights.as_dict(),
         # Effective weights depend on the job only (which components it asks about).
         effective_weights=dict(scored[0].result.weights) if scored else {},
-        considered=considered,
+        considered=_POOL.validate_python(considered),
     )
 
 

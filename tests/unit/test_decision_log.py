@@ -5,15 +5,20 @@ demographics; the decision topic is created compacted."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from hypothesis import given
+from hypothesis import strategies as st
 
 import services.platform.kafka as kafka_module
 from schemas.events import (
@@ -24,16 +29,19 @@ from schemas.events import (
     ShortlistPublishedV1,
 )
 from schemas.topics import Topics, topic_config
+from services.core.model import CandidateProfile, JobProfile
+from services.core.scoring import Weights, rank, score_match
 from services.ingest.app import attach_ingest, build_ingest
 from services.matcher.app import attach_matcher, build_matcher
-from services.matcher.decisions import DecisionBook
-from services.matcher.usecases import Matcher
+from services.matcher.decisions import DecisionBook, Scored, to_decision
+from services.matcher.usecases import Matcher, to_shortlist
 from services.platform.decision_log import read_file
 from services.platform.kafka import create_topics, make_broker
 from services.platform.model_fingerprint import folder_sha256, model_sha256
 from services.platform.settings import KafkaSettings, ModelSettings, QdrantSettings, RetrySettings, Settings
 from services.platform.store.factory import open_store
 from tests.fakes import HashingEmbedder
+from tests.unit.test_scoring import GRAPH, candidates, cosines, jobs
 
 JOB = JobPostedV1(
     job_id="job-mle",
@@ -236,3 +244,32 @@ def test_the_model_digest_covers_weights_and_tokenizer_but_not_docs(tmp_path: Pa
     (tmp_path / "tokenizer.json").write_bytes(b'{"changed": 1}')
     assert folder_sha256.__wrapped__(tmp_path) != first
     assert model_sha256(ModelSettings(path=tmp_path / "missing")).startswith("unavailable")
+
+
+similarities = cosines | st.sampled_from([0, 1])  # a store may return an int
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@given(jobs, st.lists(st.tuples(candidates, similarities), max_size=6), st.integers(0, 3))
+def test_a_decision_id_is_the_digest_of_the_pool_as_recorded(
+    job: JobProfile, pool: list[tuple[CandidateProfile, float]], k: int
+) -> None:
+    """The id is computed from the pool before it is validated into the record: it must be the
+    digest of what the record carries (each candidate's JSON), or a replay read back from the
+    topic could not be matched to it."""
+    weights = Weights.for_job(job)
+    scored = [
+        Scored(cos, c.model_copy(update={"candidate_id": f"c{i}"}),
+               score_match(job, c.model_copy(update={"candidate_id": f"c{i}"}), cos, GRAPH, weights))
+        for i, (c, cos) in enumerate(pool)
+    ]  # fmt: skip
+    shortlist = to_shortlist(job, rank([s.result for s in scored], k), "match_requested",
+                             datetime(2026, 1, 2, tzinfo=UTC), k, "m", "1")  # fmt: skip
+    record = to_decision(job, scored, shortlist, weights, "0" * 64)
+    identity = [shortlist.shortlist_id, shortlist.trigger, shortlist.generated_at.isoformat(),
+                [c.model_dump(mode="json") for c in record.considered]]  # fmt: skip
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    assert record.decision_id == digest[:32]
+    assert DecisionRecordedV1.model_validate_json(record.model_dump_json()) == record
+    shortlisted = sorted(c.rank or 0 for c in record.considered if c.shortlisted)
+    assert shortlisted == [e.rank for e in shortlist.candidates]
