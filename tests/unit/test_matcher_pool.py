@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,7 @@ from services.matcher.pool import Pool
 from services.matcher.profile_cache import STAMP_KEYS, ProfileCache
 from services.platform.store import layout
 from services.platform.store.edge import EdgeStore
-from services.platform.store.port import CollectionSpec, Hit, VectorStore, Where
+from services.platform.store.port import CollectionSpec, Hit, Point, VectorStore, Where
 from services.platform.store.qdrant import QdrantStore
 
 SPEC = CollectionSpec("pool", 8, layout.KEYWORD_FIELDS)
@@ -29,6 +31,7 @@ class CountingStore:
         self.inner, self.searches = inner, 0
         self.wheres: list[Where | None] = []
         self.keys: list[tuple[str, ...]] = []
+        self.read: list[tuple[str, ...]] = []  # the keys of each retrieve_keys
 
     def search_keys(
         self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
@@ -37,6 +40,10 @@ class CountingStore:
         self.wheres.append(where)
         self.keys.append(tuple(keys))
         return self.inner.search_keys(collection, vector, limit, where, keys)
+
+    def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
+        self.read.append(tuple(keys))
+        return self.inner.retrieve_keys(collection, ids, keys)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
@@ -123,3 +130,16 @@ def test_a_rewritten_profile_is_read_again(store: CountingStore) -> None:
     if store.inner.revisioned:  # the same version and producer written again: only a revision sees it
         _rewrite(store, i, 2, Archetype.DATA_ENGINEER, taxonomy="t2")
         assert archetypes() == first | {newer: Archetype.DATA_ENGINEER}
+
+
+def test_cache_misses_read_the_profiles_alone_in_either_layout(store: CountingStore) -> None:
+    """The rest of a payload (skills, stamps, ids) is not read back; a point written before
+    profiles were stored as text (a nested object) is read all the same."""
+    legacy = next(p for p in store.inner.retrieve(SPEC.name, [layout.point_id("candidate", "c001")], True))
+    text = legacy.payload.pop(layout.PROFILE_JSON)
+    store.inner.upsert(SPEC.name, [replace(legacy, payload=legacy.payload | {"profile": json.loads(text)})])
+    pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), N)  # type: ignore[arg-type]
+    vector = [float(x) for x in np.random.default_rng(4).standard_normal(8)]
+    got = {p.profile.candidate_id: p.profile for _, p in pool(vector, [])}
+    assert store.read == [layout.PROFILE_KEYS] and len(got) == N
+    assert got["c001"].model_dump_json() == text

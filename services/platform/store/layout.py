@@ -26,6 +26,7 @@ ERASURES = "erasures"
 DEMOGRAPHICS = "demographics"
 KEYWORD_FIELDS = ("entity_id", "doc", "status", "skills", "archetype")
 PROFILE_JSON = "profile_json"  # payload key of a profile point's profile
+PROFILE_KEYS = (PROFILE_JSON, "profile")  # its text, or the nested object of points written before
 _NAMESPACE = uuid.UUID("6f1c3b7e-8f5d-4a9e-9d1b-0c2e7a4b5f60")
 
 
