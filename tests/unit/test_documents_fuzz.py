@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 from services.core.documents import Document, DocumentError, DocumentLimits, normalise_text, read_document
 from tests.unit.document_factory import docx_bytes, lines_pdf, pdf_bytes, raw_pdf, read_part, rezip
 
-REASONS = {"unsupported_type", "corrupt", "too_large", "too_many_pages", "encrypted", "empty", "timeout"}
+REASONS = {
+    "unsupported_type",
+    "corrupt",
+    "too_large",
+    "too_many_pages",
+    "page_too_large",  # one page's decoded content over its cap (a decompression bomb)
+    "encrypted",
+    "empty",
+    "timeout",
+}
 MAGIC = [b"%PDF-1.7\n", b"PK\x03\x04", b"\xff\xfe", b"\xef\xbb\xbf", b"\x89PNG"]
 LIMITS = DocumentLimits(max_bytes=200_000, max_pages=5, max_chars=5_000, max_seconds=5.0)
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
