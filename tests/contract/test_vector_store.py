@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -448,6 +450,20 @@ def test_edge_seals_its_growing_segment_and_scans_the_segments_exactly(tmp_path:
         unsealed.upsert("jobs", points[i : i + 500])
     assert unsealed.segments("jobs") == 1
     unsealed.close()
+
+
+def test_edge_search_threads_are_set_each_time_a_collection_is_ensured(tmp_path: Path) -> None:
+    """A shard keeps the search threads it was last opened with unless told: the default must
+    tell it, or one run with ROLEFIT_QDRANT__SEARCH_THREADS=1 would leave every later run on one."""
+
+    def persisted() -> Any:
+        return json.loads((tmp_path / "jobs" / "edge_config.json").read_text())["max_search_threads"]
+
+    for threads, expected in ((1, 1), (None, len(os.sched_getaffinity(0))), (3, 3)):
+        store = EdgeStore(tmp_path, search_threads=threads)
+        store.ensure_collection(CollectionSpec("jobs", 8, ("team",)))
+        store.close()
+        assert persisted() == expected
 
 
 def test_edge_reads_an_opened_collection_through_once_in_the_background(tmp_path: Path) -> None:

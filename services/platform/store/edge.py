@@ -105,6 +105,11 @@ def _vector(v: object) -> list[float] | None:
     return [float(x) for x in v] if isinstance(v, list) else None
 
 
+def _cores() -> int:
+    """The CPUs this process may run on (a container's affinity, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 class EdgeStore(Reads):
     revisioned = True  # a hit's revision: (this opening of the shard, the point's version)
 
@@ -120,7 +125,7 @@ class EdgeStore(Reads):
         """``indexing_threshold_kb``: build HNSW, with ``optimize()``, from this segment size;
         None: exact scans of sealed segments. ``warm``: read each collection's files once in the
         background when it is opened. ``search_threads``: a shard's search threads (None: one
-        per CPU). ``seal_kb``: the growing segment's size from which it is sealed."""
+        per core this process may use). ``seal_kb``: the growing segment's size from which it is sealed."""
         self._root = Path(root)
         # Edge locks a shard's log only when the shard opens: without this, a second process would
         # start, then fail at its first read on a log error no one can act on.
@@ -137,7 +142,8 @@ class EdgeStore(Reads):
             if self._seals
             else qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
         )
-        self._search_threads = search_threads
+        # Always given: a shard keeps the last value it was opened with where none is given.
+        self._search_threads = search_threads or _cores()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._opening: dict[str, int] = {}
         self._pending: dict[str, int] = {}
