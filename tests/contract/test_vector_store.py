@@ -423,31 +423,33 @@ def test_edge_optimize_builds_index_after_payload_indexes(tmp_path: Path) -> Non
     store.close()
 
 
-def test_edge_seals_its_growing_segment_and_scans_the_segments_exactly(tmp_path: Path) -> None:
-    """Writes past the seal size leave several segments (scanned in parallel), and every search,
-    filtered or not and after a reopen, still ranks exactly as brute force does."""
+def test_edge_seals_its_growing_segment_as_it_opens_and_scans_the_segments_exactly(tmp_path: Path) -> None:
+    """Writes never seal (it holds the GIL for seconds); ensure_collection, as a service starts,
+    seals what has grown past the seal size into segments scanned in parallel, and every search,
+    filtered or not, still ranks exactly as brute force does."""
     rng = np.random.default_rng(16)
     points = [
         Point(str(uuid.uuid4()), {"team": f"t{i % 7}"}, rng.normal(size=32).tolist()) for i in range(12_000)
     ]
+    spec = CollectionSpec("jobs", 32, ("team",))
     store = EdgeStore(tmp_path, seal_kb=64)
-    store.ensure_collection(CollectionSpec("jobs", 32, ("team",)))
-    for i in range(0, 6_000, 500):
+    store.ensure_collection(spec)
+    for i in range(0, 12_000, 500):
         store.upsert("jobs", points[i : i + 500])
+    assert store.segments("jobs") == 1  # 12,000 writes, two flushes: nothing sealed
     store.close()
-    store = EdgeStore(tmp_path, seal_kb=64)  # reopened without ensure_collection: the config persists
-    for i in range(6_000, 12_000, 500):
-        store.upsert("jobs", points[i : i + 500])
-    assert store.segments("jobs") >= 3  # two sealed at flushes, one growing
+    store = EdgeStore(tmp_path, seal_kb=64)
+    store.ensure_collection(spec)
+    assert store.segments("jobs") >= 2
     where = Where(must={"team": ["t1", "t2"]})
     for q in rng.normal(size=(5, 32)):
         assert_ranked(store.search("jobs", q.tolist(), 50), brute(points, q.tolist(), 50))
         assert_ranked(store.search("jobs", q.tolist(), 50, where), brute(points, q.tolist(), 50, where))
     store.close()
     unsealed = EdgeStore(tmp_path / "hnsw", indexing_threshold_kb=64)  # left to optimize()
-    unsealed.ensure_collection(CollectionSpec("jobs", 32, ("team",)))
-    for i in range(0, 12_000, 500):
-        unsealed.upsert("jobs", points[i : i + 500])
+    unsealed.ensure_collection(spec)
+    unsealed.upsert("jobs", points)
+    unsealed.ensure_collection(spec)
     assert unsealed.segments("jobs") == 1
     unsealed.close()
 

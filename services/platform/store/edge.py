@@ -4,14 +4,17 @@ Writes go through the shard's write-ahead log, so an upsert survives a crash onc
 we flush every few thousand writes so that reopening replays a short log and stays fast.
 
 Searches are exact scans. A shard scans its segments in parallel, one search thread each, but
-Edge writes every point into one growing segment: so after each flush the shard's optimizer
-seals that segment once it passes ``SEAL_KB`` into segments with no graph (HNSW with m=0) of at
-most ``MAX_SEGMENT_KB``. At 100k points a filtered scan took 15-16 ms on 2 cores against 25 ms
-in one segment (same results). Sealing holds the GIL: ~0.1 s per 10k points, at most ~0.4 s
-when it merges (``benchmarks/README.md``). With ``indexing_threshold_kb`` the shard is left to
-``optimize()`` instead, which builds HNSW from that segment size. Payload indexes are created
-with the collection, so they exist before any HNSW graph and it gets the filter-aware links
-that filtered search relies on.
+Edge writes every point into one growing segment. So ``ensure_collection``, which a service
+calls as it starts, has the shard's optimizer seal that segment, once past ``SEAL_KB``, into
+segments with no graph (HNSW with m=0) of at most ``MAX_SEGMENT_KB``: at 100k points a filtered
+scan took 15-16 ms on 2 cores against 25 ms in one segment, with the same results. Sealing
+blocks and holds the GIL, ~0.5 ms per point with rolefit's payloads (building the payload
+indexes reads every payload back), so it is done before a service consumes, never between
+writes: sealing at flushes stalled a writing process 7-8 s per 15k points, past a consumer's
+session timeout. With ``indexing_threshold_kb`` the shard is left to ``optimize()`` instead,
+which builds HNSW from that segment size. Payload indexes are created with the collection, so
+they exist before any HNSW graph and it gets the filter-aware links that filtered search
+relies on.
 
 With ``warm``, opening a collection starts a background read of its segment files, so the
 first searches find payloads and vectors in the page cache instead of on disk: at 1M
@@ -39,7 +42,7 @@ from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Whe
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
 SEAL_KB = 20_000  # ~13k 384-d vectors: smaller segments scan no faster on 2 cores
 MAX_SEGMENT_KB = 100_000
-_SEGMENTS = 32  # the optimizer merges segments only past this many
+_SEGMENTS = 32  # the optimizer merges segments (each start's seal adds some) only past this many
 _NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000)  # m=0: no links
 _GRAPH = qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10_000)  # Qdrant's defaults
 _PAGE = 256
@@ -123,16 +126,17 @@ class EdgeStore(Reads):
         seal_kb: int = SEAL_KB,
     ) -> None:
         """``indexing_threshold_kb``: build HNSW, with ``optimize()``, from this segment size;
-        None: exact scans of sealed segments. ``warm``: read each collection's files once in the
-        background when it is opened. ``search_threads``: a shard's search threads (None: one
-        per core this process may use). ``seal_kb``: the growing segment's size from which it is sealed."""
+        None: exact scans of segments sealed by ``ensure_collection``. ``warm``: read each
+        collection's files once in the background when it is opened. ``search_threads``: a
+        shard's search threads (None: one per core this process may use). ``seal_kb``: the
+        growing segment's size from which it is sealed."""
         self._root = Path(root)
         # Edge locks a shard's log only when the shard opens: without this, a second process would
         # start, then fail at its first read on a log error no one can act on.
         self._folder = hold_folder(self._root)
         self._warm = warm
         self.warming: dict[str, threading.Thread] = {}
-        self._seals = indexing_threshold_kb is None  # on flushes; else HNSW on optimize() only
+        self._seals = indexing_threshold_kb is None  # in ensure_collection; else HNSW on optimize()
         self._optimizers = (
             qe.EdgeOptimizersConfig(
                 indexing_threshold=seal_kb,
@@ -218,13 +222,13 @@ class EdgeStore(Reads):
                 shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
             if missing:
                 shard.flush()
+            if self._seals:
+                shard.optimize()  # seals what has grown past SEAL_KB since; else ~0.1 ms
 
     def _wrote(self, name: str, shard: qe.EdgeShard, n: int) -> None:
         self._pending[name] += n
         if self._pending[name] >= _FLUSH_EVERY:
             shard.flush()
-            if self._seals:
-                shard.optimize()  # seals the growing segment once it is past SEAL_KB; else ~0.1 ms
             self._pending[name] = 0
 
     def upsert(self, collection: str, points: Sequence[Point]) -> None:
