@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections.abc import Sequence
@@ -423,7 +424,9 @@ def test_edge_optimize_builds_index_after_payload_indexes(tmp_path: Path) -> Non
     store.close()
 
 
-def test_edge_seals_its_growing_segment_as_it_opens_and_scans_the_segments_exactly(tmp_path: Path) -> None:
+def test_edge_seals_its_growing_segment_as_it_opens_and_scans_the_segments_exactly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     """Writes never seal (it holds the GIL for seconds); ensure_collection, as a service starts,
     seals what has grown past the seal size into segments scanned in parallel, and every search,
     filtered or not, still ranks exactly as brute force does."""
@@ -439,8 +442,12 @@ def test_edge_seals_its_growing_segment_as_it_opens_and_scans_the_segments_exact
     assert store.segments("jobs") == 1  # 12,000 writes, two flushes: nothing sealed
     store.close()
     store = EdgeStore(tmp_path, seal_kb=64)
-    store.ensure_collection(spec)
-    assert store.segments("jobs") >= 2
+    with caplog.at_level(logging.INFO, logger="rolefit.store"):
+        store.ensure_collection(spec)
+        assert store.segments("jobs") >= 2 and "sealed the new points of jobs" in caplog.text
+        caplog.clear()
+        store.ensure_collection(spec)  # nothing new: no seal, so no line
+        assert caplog.text == ""
     where = Where(must={"team": ["t1", "t2"]})
     for q in rng.normal(size=(5, 32)):
         assert_ranked(store.search("jobs", q.tolist(), 50), brute(points, q.tolist(), 50))

@@ -25,9 +25,11 @@ reading the 3 GB of payload files took ~3 s (``posix_fadvise(WILLNEED)`` did not
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -39,6 +41,7 @@ import qdrant_edge as qe
 from services.platform.store.common import Payload, Reads, best_first, hold_folder, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
+log = logging.getLogger("rolefit.store")
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
 SEAL_KB = 20_000  # ~13k 384-d vectors: smaller segments scan no faster on 2 cores
 MAX_SEGMENT_KB = 100_000
@@ -223,7 +226,12 @@ class EdgeStore(Reads):
             if missing:
                 shard.flush()
             if self._seals:
-                shard.optimize()  # seals what has grown past SEAL_KB since; else ~0.1 ms
+                started = time.monotonic()
+                if shard.optimize():  # seals what has grown past SEAL_KB since; else ~0.1 ms
+                    log.info(
+                        "sealed the new points of %s into %d segments in %.1f s (searches scan them in "
+                        "parallel)", spec.name, shard.info().segments_count, time.monotonic() - started,
+                    )  # fmt: skip
 
     def _wrote(self, name: str, shard: qe.EdgeShard, n: int) -> None:
         self._pending[name] += n
