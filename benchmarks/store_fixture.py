@@ -76,8 +76,6 @@ def fill(ingest: Ingest, payloads: list[Payload], candidates: int, jobs: int, se
         job = bundled[i % len(bundled)].model_copy(update={"job_id": f"job-{i:04d}"})
         ingest.index_job(job, AT)
         job_ids.append(job.job_id)
-    for spec in ingest.collections.specs(ingest.embedder.dim):  # as the service's next start does:
-        ingest.store.ensure_collection(spec)  # the embedded store seals what was written
     return job_ids
 
 

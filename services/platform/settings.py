@@ -53,8 +53,6 @@ class QdrantSettings(BaseModel):
     # Embedded Edge store: read each collection's files once in the background when it is opened,
     # so first searches do not wait on the disk (3 GB at 1M candidates, ~3 s here).
     warm_page_cache: bool = True
-    # Embedded Edge store: threads a search scans a collection's segments with (None: one per CPU).
-    search_threads: int | None = Field(default=None, ge=1)
 
 
 class ModelSettings(BaseModel):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -422,57 +419,6 @@ def test_edge_optimize_builds_index_after_payload_indexes(tmp_path: Path) -> Non
     for q in rng.normal(size=(5, 32)):
         assert_ranked(store.search("jobs", q.tolist(), 10, where), brute(points, q.tolist(), 10, where))
     store.close()
-
-
-def test_edge_seals_its_growing_segment_as_it_opens_and_scans_the_segments_exactly(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """Writes never seal (it holds the GIL for seconds); ensure_collection, as a service starts,
-    seals what has grown past the seal size into segments scanned in parallel, and every search,
-    filtered or not, still ranks exactly as brute force does."""
-    rng = np.random.default_rng(16)
-    points = [
-        Point(str(uuid.uuid4()), {"team": f"t{i % 7}"}, rng.normal(size=32).tolist()) for i in range(12_000)
-    ]
-    spec = CollectionSpec("jobs", 32, ("team",))
-    store = EdgeStore(tmp_path, seal_kb=64)
-    store.ensure_collection(spec)
-    for i in range(0, 12_000, 500):
-        store.upsert("jobs", points[i : i + 500])
-    assert store.segments("jobs") == 1  # 12,000 writes, two flushes: nothing sealed
-    store.close()
-    store = EdgeStore(tmp_path, seal_kb=64)
-    with caplog.at_level(logging.INFO, logger="rolefit.store"):
-        store.ensure_collection(spec)
-        assert store.segments("jobs") >= 2 and "sealed the new points of jobs" in caplog.text
-        caplog.clear()
-        store.ensure_collection(spec)  # nothing new: no seal, so no line
-        assert caplog.text == ""
-    where = Where(must={"team": ["t1", "t2"]})
-    for q in rng.normal(size=(5, 32)):
-        assert_ranked(store.search("jobs", q.tolist(), 50), brute(points, q.tolist(), 50))
-        assert_ranked(store.search("jobs", q.tolist(), 50, where), brute(points, q.tolist(), 50, where))
-    store.close()
-    unsealed = EdgeStore(tmp_path / "hnsw", indexing_threshold_kb=64)  # left to optimize()
-    unsealed.ensure_collection(spec)
-    unsealed.upsert("jobs", points)
-    unsealed.ensure_collection(spec)
-    assert unsealed.segments("jobs") == 1
-    unsealed.close()
-
-
-def test_edge_search_threads_are_set_each_time_a_collection_is_ensured(tmp_path: Path) -> None:
-    """A shard keeps the search threads it was last opened with unless told: the default must
-    tell it, or one run with ROLEFIT_QDRANT__SEARCH_THREADS=1 would leave every later run on one."""
-
-    def persisted() -> Any:
-        return json.loads((tmp_path / "jobs" / "edge_config.json").read_text())["max_search_threads"]
-
-    for threads, expected in ((1, 1), (None, len(os.sched_getaffinity(0))), (3, 3)):
-        store = EdgeStore(tmp_path, search_threads=threads)
-        store.ensure_collection(CollectionSpec("jobs", 8, ("team",)))
-        store.close()
-        assert persisted() == expected
 
 
 def test_edge_reads_an_opened_collection_through_once_in_the_background(tmp_path: Path) -> None:

@@ -2,19 +2,9 @@
 
 Writes go through the shard's write-ahead log, so an upsert survives a crash once it returns;
 we flush every few thousand writes so that reopening replays a short log and stays fast.
-
-Searches are exact scans. A shard scans its segments in parallel, one search thread each, but
-Edge writes every point into one growing segment. So ``ensure_collection``, which a service
-calls as it starts, has the shard's optimizer seal that segment, once past ``SEAL_KB``, into
-segments with no graph (HNSW with m=0) of at most ``MAX_SEGMENT_KB``: at 100k points a filtered
-scan took 15-16 ms on 2 cores against 25 ms in one segment, with the same results. Sealing
-blocks and holds the GIL, ~0.5 ms per point with rolefit's payloads (building the payload
-indexes reads every payload back), so it is done before a service consumes, never between
-writes: sealing at flushes stalled a writing process 7-8 s per 15k points, past a consumer's
-session timeout. With ``indexing_threshold_kb`` the shard is left to ``optimize()`` instead,
-which builds HNSW from that segment size. Payload indexes are created with the collection, so
-they exist before any HNSW graph and it gets the filter-aware links that filtered search
-relies on.
+HNSW is only built by ``optimize()``; until then searches are exact scans, which is fast enough
+at tens of thousands of points. Payload indexes are created with the collection, so they exist
+before any HNSW graph and it gets the filter-aware links that filtered search relies on.
 
 With ``warm``, opening a collection starts a background read of its segment files, so the
 first searches find payloads and vectors in the page cache instead of on disk: at 1M
@@ -25,11 +15,9 @@ reading the 3 GB of payload files took ~3 s (``posix_fadvise(WILLNEED)`` did not
 from __future__ import annotations
 
 import itertools
-import logging
 import os
 import re
 import threading
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -41,13 +29,7 @@ import qdrant_edge as qe
 from services.platform.store.common import Payload, Reads, best_first, hold_folder, where_terms
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
-log = logging.getLogger("rolefit.store")
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
-SEAL_KB = 20_000  # ~13k 384-d vectors: smaller segments scan no faster on 2 cores
-MAX_SEGMENT_KB = 100_000
-_SEGMENTS = 32  # the optimizer merges segments (each start's seal adds some) only past this many
-_NO_GRAPH = qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000)  # m=0: no links
-_GRAPH = qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10_000)  # Qdrant's defaults
 _PAGE = 256
 _ACORN = qe.SearchParams(acorn=qe.AcornSearchParams(enable=True))
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
@@ -111,46 +93,19 @@ def _vector(v: object) -> list[float] | None:
     return [float(x) for x in v] if isinstance(v, list) else None
 
 
-def _cores() -> int:
-    """The CPUs this process may run on (a container's affinity, not the host's count)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 class EdgeStore(Reads):
     revisioned = True  # a hit's revision: (this opening of the shard, the point's version)
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        indexing_threshold_kb: int | None = None,
-        warm: bool = False,
-        search_threads: int | None = None,
-        seal_kb: int = SEAL_KB,
-    ) -> None:
-        """``indexing_threshold_kb``: build HNSW, with ``optimize()``, from this segment size;
-        None: exact scans of segments sealed by ``ensure_collection``. ``warm``: read each
-        collection's files once in the background when it is opened. ``search_threads``: a
-        shard's search threads (None: one per core this process may use). ``seal_kb``: the
-        growing segment's size from which it is sealed."""
+    def __init__(self, root: Path, *, indexing_threshold_kb: int | None = None, warm: bool = False) -> None:
+        """``indexing_threshold_kb``: segment size from which ``optimize()`` builds HNSW.
+        ``warm``: read each collection's files once in the background when it is opened."""
         self._root = Path(root)
         # Edge locks a shard's log only when the shard opens: without this, a second process would
         # start, then fail at its first read on a log error no one can act on.
         self._folder = hold_folder(self._root)
         self._warm = warm
         self.warming: dict[str, threading.Thread] = {}
-        self._seals = indexing_threshold_kb is None  # in ensure_collection; else HNSW on optimize()
-        self._optimizers = (
-            qe.EdgeOptimizersConfig(
-                indexing_threshold=seal_kb,
-                max_segment_size=max(MAX_SEGMENT_KB, seal_kb),
-                default_segment_number=_SEGMENTS,
-            )
-            if self._seals
-            else qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
-        )
-        # Always given: a shard keeps the last value it was opened with where none is given.
-        self._search_threads = search_threads or _cores()
+        self._optimizers = qe.EdgeOptimizersConfig(indexing_threshold=indexing_threshold_kb)
         self._shards: dict[str, qe.EdgeShard] = {}
         self._opening: dict[str, int] = {}
         self._pending: dict[str, int] = {}
@@ -197,12 +152,7 @@ class EdgeStore(Reads):
 
     def ensure_collection(self, spec: CollectionSpec) -> None:
         vectors = qe.EdgeVectorParams(size=spec.dim, distance=qe.Distance.Cosine)
-        config = qe.EdgeConfig(
-            vectors=vectors,
-            optimizers=self._optimizers,
-            hnsw_config=_NO_GRAPH if self._seals else _GRAPH,
-            max_search_threads=self._search_threads,
-        )
+        config = qe.EdgeConfig(vectors=vectors, optimizers=self._optimizers)
         with self._lock:
             if self._dims.get(spec.name, spec.dim) != spec.dim:
                 raise ValueError(f"collection {spec.name!r} has dim {self._dims[spec.name]}, not {spec.dim}")
@@ -225,13 +175,6 @@ class EdgeStore(Reads):
                 shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
             if missing:
                 shard.flush()
-            if self._seals:
-                started = time.monotonic()
-                if shard.optimize():  # seals what has grown past SEAL_KB since; else ~0.1 ms
-                    log.info(
-                        "sealed the new points of %s into %d segments in %.1f s (searches scan them in "
-                        "parallel)", spec.name, shard.info().segments_count, time.monotonic() - started,
-                    )  # fmt: skip
 
     def _wrote(self, name: str, shard: qe.EdgeShard, n: int) -> None:
         self._pending[name] += n
@@ -318,10 +261,6 @@ class EdgeStore(Reads):
     def count(self, collection: str, where: Where | None = None) -> int:
         with self._lock:
             return self._shard(collection).count(qe.CountRequest(exact=True, filter=_filter(where)))
-
-    def segments(self, collection: str) -> int:
-        with self._lock:
-            return int(self._shard(collection).info().segments_count)
 
     def optimize(self, collection: str) -> bool:
         """Merge segments and build HNSW. Blocks, and holds the GIL, for seconds per 10k points."""

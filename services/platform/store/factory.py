@@ -18,9 +18,7 @@ def open_store(settings: QdrantSettings) -> VectorStore:
         return QdrantStore.server(settings.url, settings.api_key)
     if settings.embedded_backend == "local":
         return QdrantStore.local(settings.path / "local")
-    return EdgeStore(
-        settings.path / "edge", warm=settings.warm_page_cache, search_threads=settings.search_threads
-    )
+    return EdgeStore(settings.path / "edge", warm=settings.warm_page_cache)
 
 
 def collection_name(settings: QdrantSettings, base: str) -> str:
