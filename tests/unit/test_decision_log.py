@@ -254,15 +254,12 @@ similarities = cosines | st.sampled_from([0, 1])  # a store may return an int
 def test_a_decision_id_is_the_digest_of_the_pool_as_recorded(
     job: JobProfile, pool: list[tuple[CandidateProfile, float]], k: int
 ) -> None:
-    """The id is computed from the pool before it is validated into the record: it must be the
-    digest of what the record carries (each candidate's JSON), or a replay read back from the
-    topic could not be matched to it."""
+    """The id is hashed from the pool before the pool is validated into the record. It must be
+    the digest of the record's own candidates as dumped, as ids always were, so that replaying
+    one trigger record keeps the decision's id and Kafka key across versions."""
     weights = Weights.for_job(job)
-    scored = [
-        Scored(cos, c.model_copy(update={"candidate_id": f"c{i}"}),
-               score_match(job, c.model_copy(update={"candidate_id": f"c{i}"}), cos, GRAPH, weights))
-        for i, (c, cos) in enumerate(pool)
-    ]  # fmt: skip
+    named = [(c.model_copy(update={"candidate_id": f"c{i}"}), cos) for i, (c, cos) in enumerate(pool)]
+    scored = [Scored(cos, c, score_match(job, c, cos, GRAPH, weights)) for c, cos in named]
     shortlist = to_shortlist(job, rank([s.result for s in scored], k), "match_requested",
                              datetime(2026, 1, 2, tzinfo=UTC), k, "m", "1")  # fmt: skip
     record = to_decision(job, scored, shortlist, weights, "0" * 64)
