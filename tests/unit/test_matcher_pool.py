@@ -135,9 +135,10 @@ def test_a_rewritten_profile_is_read_again(store: CountingStore) -> None:
 def test_cache_misses_read_the_profiles_alone_in_either_layout(store: CountingStore) -> None:
     """The rest of a payload (skills, stamps, ids) is not read back; a point written before
     profiles were stored as text (a nested object) is read all the same."""
-    legacy = next(p for p in store.inner.retrieve(SPEC.name, [layout.point_id("candidate", "c001")], True))
+    legacy = store.inner.retrieve(SPEC.name, [layout.point_id("candidate", "c001")], True)[0]
     text = legacy.payload.pop(layout.PROFILE_JSON)
-    store.inner.upsert(SPEC.name, [replace(legacy, payload=legacy.payload | {"profile": json.loads(text)})])
+    nested = legacy.payload | {layout.PROFILE_OBJECT: json.loads(text)}
+    store.inner.upsert(SPEC.name, [replace(legacy, payload=nested)])
     pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), N)  # type: ignore[arg-type]
     vector = [float(x) for x in np.random.default_rng(4).standard_normal(8)]
     got = {p.profile.candidate_id: p.profile for _, p in pool(vector, [])}

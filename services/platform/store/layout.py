@@ -26,7 +26,8 @@ ERASURES = "erasures"
 DEMOGRAPHICS = "demographics"
 KEYWORD_FIELDS = ("entity_id", "doc", "status", "skills", "archetype")
 PROFILE_JSON = "profile_json"  # payload key of a profile point's profile
-PROFILE_KEYS = (PROFILE_JSON, "profile")  # its text, or the nested object of points written before
+PROFILE_OBJECT = "profile"  # where points written before profiles were stored as text hold them
+PROFILE_KEYS = (PROFILE_JSON, PROFILE_OBJECT)
 _NAMESPACE = uuid.UUID("6f1c3b7e-8f5d-4a9e-9d1b-0c2e7a4b5f60")
 
 
@@ -103,7 +104,7 @@ def read_profile(payload: Mapping[str, Any], model: type[M]) -> tuple[M, str]:
     text = payload.get(PROFILE_JSON)
     if isinstance(text, str):
         return model.model_validate_json(text), text
-    profile = model.model_validate(payload["profile"])
+    profile = model.model_validate(payload[PROFILE_OBJECT])
     return profile, profile.model_dump_json()
 
 
@@ -115,7 +116,7 @@ def profile_text(payload: Mapping[str, Any], model: type[BaseModel]) -> str:
 
 
 def holds_profile(payload: Mapping[str, Any]) -> bool:
-    return PROFILE_JSON in payload or "profile" in payload
+    return any(key in payload for key in PROFILE_KEYS)
 
 
 def text_sha256(text: str) -> str:
