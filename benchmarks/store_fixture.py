@@ -16,12 +16,15 @@ import numpy as np
 from benchmarks.perf import RandomEmbedder, unit_vectors
 from services import samples
 from services.core.model import CandidateProfile
+from services.core.scoring import ImpliedSkills
+from services.core.taxonomy import Taxonomy
 from services.ingest.app import build_ingest
 from services.ingest.usecases import Ingest
 from services.platform.settings import Settings
 from services.platform.store import layout
 from services.platform.store.factory import open_store
 from services.platform.store.port import Payload, Point, VectorStore, Where
+from services.platform.store.scoring_view import Parsed
 
 AT = datetime(2024, 1, 1, tzinfo=UTC)
 _BATCH = 5_000  # points per upsert: one store call (and WAL append) each
@@ -40,15 +43,22 @@ def templates(ingest: Ingest) -> list[Payload]:
     return [p.payload for p in sorted(points, key=lambda p: p.id)]
 
 
-def synthetic_points(payloads: list[Payload], first: int, vectors: np.ndarray) -> list[Point]:
+def synthetic_points(
+    payloads: list[Payload], first: int, vectors: np.ndarray, taxonomy: Taxonomy
+) -> list[Point]:
     profiles = [layout.read_profile(p, CandidateProfile)[0] for p in payloads]
+    indexes = [Parsed.read(p[layout.PROFILE_JSON], ImpliedSkills(taxonomy)).index for p in payloads]
     points = []
     for offset, vector in enumerate(vectors):
         candidate_id = f"syn-{first + offset:07d}"
         template = (first + offset) % len(payloads)
         profile = profiles[template].model_copy(update={"candidate_id": candidate_id})
         text = profile.model_dump_json()
-        payload = {**payloads[template], "entity_id": candidate_id, layout.PROFILE_JSON: text}
+        # What ingest stores as the scoring view, the template's skill index reused (ids do not change it).
+        bare = profile.model_copy(update={"skills": []})
+        parsed = Parsed(bare, layout.text_sha256(text), indexes[template])
+        payload = {**payloads[template], "entity_id": candidate_id, layout.PROFILE_JSON: text,
+                   layout.SCORING_JSON: parsed.view(taxonomy.version)}  # fmt: skip
         points.append(Point(layout.point_id("candidate", candidate_id), payload, vector.tolist()))
     return points
 
@@ -69,7 +79,8 @@ def fill(ingest: Ingest, payloads: list[Payload], candidates: int, jobs: int, se
     rng = np.random.default_rng(seed)
     for first in range(0, candidates, _BATCH):
         vectors = unit_vectors(min(_BATCH, candidates - first), 384, rng)
-        ingest.store.upsert(ingest.collections.candidates, synthetic_points(payloads, first, vectors))
+        points = synthetic_points(payloads, first, vectors, ingest.taxonomy)
+        ingest.store.upsert(ingest.collections.candidates, points)
     bundled = samples.load_jobs()
     job_ids = []
     for i in range(jobs):

@@ -29,6 +29,7 @@ from services.platform.embedder import Embedder, mean_vector
 from services.platform.store import layout
 from services.platform.store.layout import Collections
 from services.platform.store.port import VectorStore
+from services.platform.store.scoring_view import scoring_view
 
 _EVENT_NAMESPACE = uuid.UUID("0b6c0f4e-2a51-4f0e-8a43-7f1d2c9e5a11")
 
@@ -193,10 +194,12 @@ class Ingest:
         vectors = self.embedder.embed(chunks)
         produced_by = layout.fingerprint(self.embedder.name, self.taxonomy.version)
         points = layout.chunk_points(kind, entity_id, version, chunks, vectors.tolist(), produced_by)
-        mean = mean_vector(vectors)
-        submitted = at.isoformat()
-        points.append(layout.profile_point(kind, entity_id, version, mean, profile, skills, archetype,
-                                           submitted_at=submitted, produced_by=produced_by))  # fmt: skip
+        mean, submitted, profile_json = mean_vector(vectors), at.isoformat(), profile.model_dump_json()
+        # The matcher reads candidates' scoring views: a parse done here once, not per matcher miss.
+        scoring = scoring_view(profile_json, self.taxonomy) if kind == "candidate" else None
+        points.append(layout.profile_point(kind, entity_id, version, mean, profile_json, skills, archetype,
+                                           submitted_at=submitted, produced_by=produced_by,
+                                           scoring_json=scoring))  # fmt: skip
         self.store.upsert(collection, points)
         self.store.delete(collection, layout.stale_chunks(entity_id, version))
         return len(chunks)

@@ -16,8 +16,8 @@ The searches bring back ids, scores and stamps only: where the store vouches for
 (Qdrant Edge), the stamp is the hit's revision and no payload is read at all (reading the
 stamp keys made Edge read each hit's whole payload, profile text included: ~9 ms of a
 shortlist at 100k); elsewhere the version stamps stored with each point. The stamps tell which
-parsed profiles the cache holds current copies of, and one read fetches the whole payloads of
-the rest. On a store without ``KeyedSearch`` the searches bring back whole payloads, as before.
+parsed profiles the cache holds current copies of, and one read fetches the scoring views of the
+rest (``_parse``). On a store without ``KeyedSearch`` the searches bring back whole payloads.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from services.matcher.profile_cache import STAMP_KEYS, Parsed, ProfileCache, Stamp, stamp_of
 from services.platform.store import layout
-from services.platform.store.port import Hit, KeyedSearch, Point, VectorStore, Where
+from services.platform.store.port import Hit, KeyedSearch, Payload, Point, VectorStore, Where
 
 
 @dataclass
@@ -45,13 +45,27 @@ class Pool:
         stamps = {h.id: hit_stamp(h) for h in hits}
         found = {i: self.profiles.get(i, stamp) for i, stamp in stamps.items()}
         if missing := [i for i, parsed in found.items() if parsed is None]:
-            payloads = {h.id: h.payload for h in hits}
-            full = {i: payloads[i] for i in missing if layout.holds_profile(payloads[i])}  # search sent all
-            if unread := [i for i in missing if i not in full]:
-                # A point erased since the search has no payload left: it is not in the pool.
-                full.update((p.id, p.payload) for p in self._read(unread))
-            found.update((i, self.profiles.parse(i, stamps[i], payload)) for i, payload in full.items())
+            found.update(self._parse(missing, stamps, {h.id: h.payload for h in hits}))
         return [(h.score, parsed) for h in hits if (parsed := found.get(h.id)) is not None]
+
+    def _parse(
+        self, ids: list[str], stamps: dict[str, Stamp], payloads: dict[str, Payload]
+    ) -> dict[str, Parsed]:
+        """The points' profiles, each from the first payload that holds one: the search's (a
+        store without ``KeyedSearch`` sends all), else the point's scoring view, else its full
+        profile (a view is a third of it; points written before views, or under another
+        taxonomy, need the profile). A point erased since the search is read as nothing: it is
+        not in the pool."""
+        parsed: dict[str, Parsed] = {}
+        for keys in ((), (layout.SCORING_JSON,), layout.PROFILE_KEYS):
+            if keys:
+                payloads = {p.id: p.payload for p in self._read(ids, keys)}
+            for i in ids:
+                if (profile := self.profiles.parse(i, stamps[i], payloads.get(i, {}))) is not None:
+                    parsed[i] = profile
+            if not (ids := [i for i in ids if i not in parsed]):
+                break
+        return parsed
 
     def _hits(self, vector: list[float], must: list[str]) -> list[Hit]:
         depth = self.limit * self.WIDEN if must else self.limit
@@ -68,10 +82,11 @@ class Pool:
                 hits.setdefault(hit.id, hit)
         return sorted(hits.values(), key=lambda h: h.id)
 
-    def _read(self, ids: list[str]) -> list[Point]:
-        """The points' profiles: only they are parsed (the rest of a payload took ~30% of a read)."""
+    def _read(self, ids: list[str], keys: tuple[str, ...]) -> list[Point]:
+        """The points' ``keys`` only, where the store can: the rest of a payload is read for
+        nothing (reading the whole took ~30% longer than the profile alone)."""
         if isinstance(self.store, KeyedSearch):
-            return self.store.retrieve_keys(self.collection, ids, layout.PROFILE_KEYS)
+            return self.store.retrieve_keys(self.collection, ids, keys)
         return self.store.retrieve(self.collection, ids)
 
     def _search(self, vector: list[float], where: Where, limit: int, stamped: bool) -> list[Hit]:

@@ -17,14 +17,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from services.core.model import CandidateProfile
-from services.core.scoring import ImpliedSkills, SkillGraph, SkillIndex, dumped_skill_index
+from services.core.scoring import ImpliedSkills
+from services.core.taxonomy import Taxonomy
 from services.platform.store import layout
+from services.platform.store.scoring_view import Parsed, read_payload
 
 Stamp = Hashable  # the store's revision of a point, or what ``stamp_of`` reads from its payload
 # What a search asks a store without revisions for. What produced the point is part of it: a
@@ -36,34 +34,14 @@ def stamp_of(payload: dict[str, Any]) -> Stamp:
     return int(payload.get("version", 0)), *(payload.get(key) for key in STAMP_KEYS[1:])
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A stored profile as scoring reads it, and what every shortlist would otherwise recompute.
-
-    ``profile`` comes without its skill mentions (``skills`` is empty): ``index`` holds all that
-    scoring and explanations read of them. Building the mentions and their evidence spans as
-    models was ~60% of reading a profile (130-170 µs of pydantic for 22 mentions and 35 spans)."""
-
-    profile: CandidateProfile
-    sha256: str  # the digest decision records carry: of the stored text, mentions included
-    index: SkillIndex  # its skills with their taxonomy closure
-
-    @classmethod
-    def read(cls, text: str, implied: ImpliedSkills) -> Parsed:
-        """From a profile's stored JSON text."""
-        data = orjson.loads(text)
-        mentions = data.pop("skills", ())
-        profile = CandidateProfile.model_validate(data)
-        return cls(profile, layout.text_sha256(text), dumped_skill_index(mentions, implied))
-
-
 class ProfileCache:
     """Bounded LRU of parsed profiles by point id, one stamp per point; thread-safe."""
 
-    def __init__(self, skills: SkillGraph, capacity: int = 50_000) -> None:
+    def __init__(self, taxonomy: Taxonomy, capacity: int = 50_000) -> None:
         if capacity < 0:
             raise ValueError("capacity must be >= 0")
-        self._implied, self.capacity = ImpliedSkills(skills), capacity
+        self._implied, self._taxonomy_version = ImpliedSkills(taxonomy), taxonomy.version
+        self.capacity = capacity
         self._entries: OrderedDict[str, tuple[Stamp, Parsed]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -78,12 +56,14 @@ class ProfileCache:
             self._entries.move_to_end(point_id)
             return entry[1]
 
-    def parse(self, point_id: str, stamp: Stamp, payload: dict[str, Any]) -> Parsed:
-        """Parses a stored profile point's payload and keeps the result under ``stamp``: the one
-        the search that found the point gave (a payload read later can only be newer, which
-        costs one more read, never a stale copy)."""
-        parsed = Parsed.read(layout.profile_text(payload, CandidateProfile), self._implied)
-        self.put(point_id, stamp, parsed)
+    def parse(self, point_id: str, stamp: Stamp, payload: dict[str, Any]) -> Parsed | None:
+        """Parses a stored profile point's payload (``read_payload``: None when it holds neither
+        a current scoring view nor the profile) and keeps the result under ``stamp``: the one the
+        search that found the point gave (a payload read later can only be newer, which costs one
+        more read, never a stale copy)."""
+        parsed = read_payload(payload, self._implied, self._taxonomy_version)
+        if parsed is not None:
+            self.put(point_id, stamp, parsed)
         return parsed
 
     def put(self, point_id: str, stamp: Stamp, parsed: Parsed) -> None:

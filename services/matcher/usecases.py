@@ -120,7 +120,8 @@ class Matcher:
         if not found:
             return None
         point = found[0]
-        return self.profiles.parse(point.id, stamp_of(point.payload), point.payload), point.vector or []
+        parsed = self.profiles.parse(point.id, stamp_of(point.payload), point.payload)
+        return (parsed, point.vector or []) if parsed is not None else None
 
     def close(self, job_id: str) -> None:
         self._closed.add(job_id)

@@ -18,8 +18,10 @@ from services.platform.store import layout
 from services.platform.store.edge import EdgeStore
 from services.platform.store.port import CollectionSpec, Hit, Point, VectorStore, Where
 from services.platform.store.qdrant import QdrantStore
+from services.platform.store.scoring_view import scoring_view
 
 SPEC = CollectionSpec("pool", 8, layout.KEYWORD_FIELDS)
+TAXONOMY = Taxonomy.load()
 LIMIT = 10
 N = 200
 
@@ -31,7 +33,7 @@ class CountingStore:
         self.inner, self.searches = inner, 0
         self.wheres: list[Where | None] = []
         self.keys: list[tuple[str, ...]] = []
-        self.read: list[tuple[str, ...]] = []  # the keys of each retrieve_keys
+        self.read: list[tuple[tuple[str, ...], int]] = []  # the keys and point count of each retrieve_keys
 
     def search_keys(
         self, collection: str, vector: Sequence[float], limit: int, where: Where | None, keys: Sequence[str]
@@ -42,11 +44,21 @@ class CountingStore:
         return self.inner.search_keys(collection, vector, limit, where, keys)
 
     def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
-        self.read.append(tuple(keys))
+        self.read.append((tuple(keys), len(ids)))
         return self.inner.retrieve_keys(collection, ids, keys)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
+
+
+def _point(profile: CandidateProfile, vector: list[float], skills: list[str], archetype: str,
+           produced_by: dict[str, str] | None = None) -> Point:  # fmt: skip
+    """A candidate's profile point as ingest writes it, scoring view included."""
+    text = profile.model_dump_json()
+    return layout.profile_point(
+        "candidate", profile.candidate_id, profile.version, vector, text, skills, archetype,
+        produced_by=produced_by, scoring_json=scoring_view(text, TAXONOMY),
+    )  # fmt: skip
 
 
 def _skills(i: int) -> list[str]:
@@ -63,8 +75,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CountingSt
     profiles = [CandidateProfile(candidate_id=f"c{i:03d}", version=1, archetype=guess) for i in range(N)]
     vectors = rng.standard_normal((N, 8)).tolist()
     points = [
-        layout.profile_point("candidate", p.candidate_id, 1, v, p, _skills(i), "other")
-        for i, (p, v) in enumerate(zip(profiles, vectors, strict=True))
+        _point(p, v, _skills(i), "other") for i, (p, v) in enumerate(zip(profiles, vectors, strict=True))
     ]
     # Chunk points are in the collection too; neither search may return them.
     points += layout.chunk_points("candidate", "c000", 1, ["a", "b"], [[1.0] * 8, [-1.0] * 8])
@@ -86,7 +97,7 @@ def _two_searches(store: VectorStore, vector: list[float], must: list[str]) -> d
 def test_the_pool_is_the_nearest_profiles_and_the_nearest_holders(
     store: CountingStore, must: list[str], searches: int
 ) -> None:
-    pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), LIMIT)  # type: ignore[arg-type]
+    pool = Pool(store, SPEC.name, ProfileCache(TAXONOMY), LIMIT)  # type: ignore[arg-type]
     for seed in range(5):
         vector = [float(x) for x in np.random.default_rng(seed).standard_normal(8)]
         store.searches, store.wheres, store.keys = 0, [], []
@@ -107,15 +118,15 @@ def _rewrite(store: CountingStore, i: int, version: int, archetype: Archetype, t
     vector = store.inner.retrieve(SPEC.name, [point_id], with_vectors=True)[0].vector
     guess = ArchetypeGuess(archetype=archetype, confidence=0.5)
     profile = CandidateProfile(candidate_id=f"c{i:03d}", version=version, archetype=guess)
-    store.inner.upsert(SPEC.name, [layout.profile_point(
-        "candidate", profile.candidate_id, version, vector or [], profile, _skills(i), archetype.value,
-        produced_by=layout.fingerprint("model", taxonomy),
-    )])  # fmt: skip
+    store.inner.upsert(
+        SPEC.name,
+        [_point(profile, vector or [], _skills(i), archetype.value, layout.fingerprint("model", taxonomy))],
+    )
     return profile.candidate_id
 
 
 def test_a_rewritten_profile_is_read_again(store: CountingStore) -> None:
-    pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), LIMIT)  # type: ignore[arg-type]
+    pool = Pool(store, SPEC.name, ProfileCache(TAXONOMY), LIMIT)  # type: ignore[arg-type]
     vector = [float(x) for x in np.random.default_rng(3).standard_normal(8)]
 
     def archetypes() -> dict[str, Archetype]:
@@ -132,15 +143,22 @@ def test_a_rewritten_profile_is_read_again(store: CountingStore) -> None:
         assert archetypes() == first | {newer: Archetype.DATA_ENGINEER}
 
 
-def test_cache_misses_read_the_profiles_alone_in_either_layout(store: CountingStore) -> None:
-    """The rest of a payload (skills, stamps, ids) is not read back; a point written before
-    profiles were stored as text (a nested object) is read all the same."""
-    legacy = store.inner.retrieve(SPEC.name, [layout.point_id("candidate", "c001")], True)[0]
+def test_misses_read_scoring_views_and_full_profiles_only_where_views_fail(store: CountingStore) -> None:
+    """Misses read the points' scoring views alone (not skills, stamps or ids). Only points without
+    a current view are read again, for their profile: one written before views (here also before
+    profiles were stored as text: a nested object) and one whose view another taxonomy built."""
+    ids = [layout.point_id("candidate", c) for c in ("c001", "c002")]
+    legacy, stale = store.inner.retrieve(SPEC.name, ids, True)
+    legacy.payload.pop(layout.SCORING_JSON)
     text = legacy.payload.pop(layout.PROFILE_JSON)
     nested = legacy.payload | {layout.PROFILE_OBJECT: json.loads(text)}
-    store.inner.upsert(SPEC.name, [replace(legacy, payload=nested)])
-    pool = Pool(store, SPEC.name, ProfileCache(Taxonomy.load()), N)  # type: ignore[arg-type]
+    view = json.loads(stale.payload[layout.SCORING_JSON])
+    view["taxonomy"], view["profile"]["archetype"]["archetype"] = "older", Archetype.DATA_SCIENTIST.value
+    outdated = stale.payload | {layout.SCORING_JSON: json.dumps(view)}
+    store.inner.upsert(SPEC.name, [replace(legacy, payload=nested), replace(stale, payload=outdated)])
+    pool = Pool(store, SPEC.name, ProfileCache(TAXONOMY), N)  # type: ignore[arg-type]
     vector = [float(x) for x in np.random.default_rng(4).standard_normal(8)]
     got = {p.profile.candidate_id: p.profile for _, p in pool(vector, [])}
-    assert store.read == [layout.PROFILE_KEYS] and len(got) == N
+    assert store.read == [((layout.SCORING_JSON,), N), (layout.PROFILE_KEYS, 2)] and len(got) == N
     assert got["c001"].model_dump_json() == text
+    assert got["c002"].archetype.archetype is Archetype.OTHER  # the stored profile's, not the stale view's

@@ -21,6 +21,7 @@ from services.matcher.pool import hit_stamp
 from services.matcher.profile_cache import Parsed, ProfileCache, Stamp, stamp_of
 from services.platform.store import layout
 from services.platform.store.port import Where
+from services.platform.store.scoring_view import scoring_view
 from tests.reliability.stores import ReadOnlyStore
 from tests.unit.pipeline_harness import AT, Pipeline, pipeline
 
@@ -48,7 +49,8 @@ def _as(payload: dict[str, Any], candidate_id: str, version: int) -> dict[str, A
     stored, _ = layout.read_profile(payload, CandidateProfile)
     profile = stored.model_copy(update={"candidate_id": candidate_id, "version": version})
     text = profile.model_dump_json()
-    return {**payload, "entity_id": candidate_id, "version": version, layout.PROFILE_JSON: text}
+    return {**payload, "entity_id": candidate_id, "version": version, layout.PROFILE_JSON: text,
+            layout.SCORING_JSON: scoring_view(text, Taxonomy.load())}  # fmt: skip
 
 
 def test_a_newer_version_replaces_the_cached_profile(indexed: Pipeline, taxonomy: Taxonomy) -> None:
@@ -111,7 +113,8 @@ def test_a_profile_stored_before_profiles_were_text_still_parses_with_the_same_d
 ) -> None:
     payload = _payloads(indexed)[0]
     text = payload[layout.PROFILE_JSON]
-    legacy = {k: v for k, v in payload.items() if k != layout.PROFILE_JSON} | {"profile": json.loads(text)}
+    views = (layout.PROFILE_JSON, layout.SCORING_JSON)  # written before either
+    legacy = {k: v for k, v in payload.items() if k not in views} | {"profile": json.loads(text)}
     new, old = _parse(ProfileCache(taxonomy), payload), _parse(ProfileCache(taxonomy), legacy)
     assert old.profile == new.profile and old.sha256 == new.sha256
 
@@ -197,4 +200,6 @@ def _looked_up(p: Pipeline, candidate_id: str) -> tuple[str, Stamp]:
 
 def _parse(cache: ProfileCache, payload: dict[str, Any]) -> Parsed:
     """Kept as a search that read the payload's stamp keys would have it kept: by its entity id here."""
-    return cache.parse(payload["entity_id"], stamp_of(payload), payload)
+    parsed = cache.parse(payload["entity_id"], stamp_of(payload), payload)
+    assert parsed is not None
+    return parsed

@@ -2,8 +2,9 @@
 and matcher (reader) agree on collection names, point ids and payload keys.
 
 Each entity has one ``profile`` point (vector = normalised mean of its chunk vectors,
-payload = the full profile, as its JSON text) and one ``chunk`` point per window. Point ids are UUIDv5 of
-the entity id, so replaying a topic rewrites the same points instead of adding new ones.
+payload = the full profile, as its JSON text, and for a candidate its scoring view) and one
+``chunk`` point per window. Point ids are UUIDv5 of the entity id, so replaying a topic rewrites
+the same points instead of adding new ones.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ KEYWORD_FIELDS = ("entity_id", "doc", "status", "skills", "archetype")
 PROFILE_JSON = "profile_json"  # payload key of a profile point's profile
 PROFILE_OBJECT = "profile"  # where points written before profiles were stored as text hold them
 PROFILE_KEYS = (PROFILE_JSON, PROFILE_OBJECT)
+SCORING_JSON = "scoring_json"  # a candidate profile point's scoring view (``scoring_view``)
 _NAMESPACE = uuid.UUID("6f1c3b7e-8f5d-4a9e-9d1b-0c2e7a4b5f60")
 
 
@@ -71,16 +73,18 @@ def profile_point(
     entity_id: str,
     version: int,
     vector: list[float],
-    profile: BaseModel,
+    profile_json: str,
     skills: list[str],
     archetype: str,
     status: str = "open",
     submitted_at: str | None = None,
     produced_by: Mapping[str, str] | None = None,
+    scoring_json: str | None = None,
 ) -> Point:
-    """``submitted_at``: broker time of the record this profile came from (ISO 8601), so an
-    erasure can tell a profile submitted after it from one it must remove. ``produced_by``: the
-    ``fingerprint`` of the model and taxonomy that derived it."""
+    """``profile_json``: the profile model's JSON dump. ``submitted_at``: broker time of the
+    record this profile came from (ISO 8601), so an erasure can tell a profile submitted after it
+    from one it must remove. ``produced_by``: the ``fingerprint`` of the model and taxonomy that
+    derived it. ``scoring_json``: a candidate's scoring view of ``profile_json``."""
     payload = {
         **(produced_by or {}),
         "entity_id": entity_id,
@@ -91,10 +95,12 @@ def profile_point(
         "archetype": archetype,
         # One string, not a nested object: the store reads it back ~10x faster (a few hundred
         # profiles per shortlist), and the digest of the very text is the profile's digest.
-        PROFILE_JSON: profile.model_dump_json(),
+        PROFILE_JSON: profile_json,
     }
     if submitted_at is not None:
         payload["submitted_at"] = submitted_at
+    if scoring_json is not None:
+        payload[SCORING_JSON] = scoring_json
     return Point(point_id(kind, entity_id), payload, vector)
 
 
