@@ -41,6 +41,7 @@ class MentionFacts(NamedTuple):  # a tuple: an index builds ~20 per profile read
     evidence: str  # the first span's text, else the skill's name
     implied: AbstractSet[str]  # the skill and every skill it implies
 
+
 _A = Archetype
 _ADJACENT: dict[frozenset[Archetype], float] = {  # symmetric affinity of role families
     frozenset({_A.ML_ENGINEER, _A.AI_ENGINEER}): 0.7,
@@ -72,17 +73,27 @@ def _relative(guess: ArchetypeGuess) -> dict[Archetype, float]:
     return {**{a: s / top for a, s in scores.items()}, guess.archetype: 1.0}
 
 
+class RoleFit:
+    """``archetype_fit`` against one job, whose readings are worked out once: a shortlist asks
+    for some 200 candidates."""
+
+    def __init__(self, job: ArchetypeGuess) -> None:
+        self._job = _relative(job)
+
+    def __call__(self, cand: ArchetypeGuess) -> float:
+        # Secondary readings count as soft evidence: a DS who also scores as ML engineer fits ML
+        # roles. The best of rc * rj * affinity over all pairs; those with no affinity add 0, the floor.
+        raw, jobs = 0.0, self._job
+        for a, rc in _relative(cand).items():
+            for b, affinity in _AFFINE[a]:
+                if (rj := jobs.get(b)) is not None and (value := rc * rj * affinity) > raw:
+                    raw = value
+        trust = 0.5 + 0.5 * cand.confidence  # an unsure classifier pulls the value towards neutral
+        return NEUTRAL + trust * (raw - NEUTRAL)
+
+
 def archetype_fit(job: ArchetypeGuess, cand: ArchetypeGuess) -> float:
-    jobs = _relative(job)
-    # Secondary readings count as soft evidence: a DS who also scores as ML engineer fits ML roles.
-    # The best of rc * rj * affinity over all pairs; those with no affinity add 0, the floor.
-    raw = 0.0
-    for a, rc in _relative(cand).items():
-        for b, affinity in _AFFINE[a]:
-            if (rj := jobs.get(b)) is not None and (value := rc * rj * affinity) > raw:
-                raw = value
-    trust = 0.5 + 0.5 * cand.confidence  # an unsure classifier pulls the value towards neutral
-    return NEUTRAL + trust * (raw - NEUTRAL)
+    return RoleFit(job)(cand)
 
 
 def _years_fit(asked: float, have: float | None) -> float:

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from services.core.components import (
     MentionFacts,
+    RoleFit,
     SkillIndex,
-    archetype_fit,
     clamp,
     coverage,
     index_skills,
@@ -104,65 +104,96 @@ def score_match(
     `weights` are used as given; None means `Weights.for_job(job)` (the job's overrides).
     `index`: `skill_index(candidate, skills)` if the caller has it already. `explain=False`
     leaves `reason` empty, for a caller that explains only the results it keeps (`explained`)."""
-    index = skill_index(candidate, skills) if index is None else index
-    must, matched_must, missing = coverage(job.must_have, index)
-    nice, matched_nice, _ = coverage(job.nice_to_have, index)
-    loc_value, loc_gate = location_fit_and_gate(job, candidate)
-    auth_gate, degree_check = work_authorization_gate(job, candidate), degree_gate(job, candidate)
-    fit = archetype_fit(job.archetype, candidate.archetype)
-    level = level_fit(job, candidate, fit)
-    # Advisory gate failures lower the component they belong to (the score carries them).
-    degree_factor = DEGREE_SHORT if degree_check and not degree_check[0] else 1.0
-    values: dict[str, tuple[float, bool]] = {  # component -> (value, counts for this job)
-        "semantic": ((semantic - SEMANTIC_FLOOR) / SEMANTIC_SPAN, True),
-        "must_have": (must, bool(job.must_have)),
-        "nice_to_have": (nice, bool(job.nice_to_have)),
-        "archetype": (fit, job.archetype.archetype is not Archetype.OTHER),
-        "level": ((1.0 if level is None else level) * degree_factor, level is not None or bool(degree_check)),
-        "location": (
-            loc_value * (0.5 if auth_gate and not auth_gate[0] else 1.0),
-            bool(job.location or job.remote_policy or auth_gate),
-        ),
-        "mlops": (
-            saturating([*candidate.mlops_evidence, *candidate.deployment_evidence]),
-            job.wants_mlops or job.archetype.archetype is Archetype.AI_ENGINEER,
-        ),
-        "impact": (saturating(candidate.impact_evidence), True),
-    }
-    counted = {k: on for k, (_, on) in values.items()}
-    eff = (weights or Weights.for_job(job)).effective(counted, job.wants_impact)
-    components = {k: clamp(v) for k, (v, _) in values.items()}
-    contributions = {k: eff[k] * components[k] for k in COMPONENTS}
+    return JobScorer(job, skills, weights).score(candidate, semantic, index, explain)
 
-    checked: dict[str, Check] = {  # gate name (a GatePolicy field) -> check; order is report order
-        "strict_must_haves": must_have_gate(job, missing),
-        "location": loc_gate,
-        "work_authorization": auth_gate,
-        "degree": degree_check,
-        "level": level_gate(job, candidate),
-    }
-    gates = [
-        GateResult(gate=name, passed=c[0], enforced=getattr(job.gates, name), detail=c[1])
-        for name, c in checked.items()
-        if c is not None
-    ]
-    result = MatchResult(
-        candidate_id=candidate.candidate_id,
-        job_id=job.job_id,
-        candidate_version=candidate.version,
-        job_version=job.version,
-        candidate_archetype=candidate.archetype.archetype.value,
-        score=clamp(sum(contributions.values())),
-        components=components,
-        contributions=contributions,
-        weights=eff,
-        matched_must_have=matched_must,
-        matched_nice_to_have=matched_nice,
-        missing_must_have=missing,
-        gates=gates,
-        excluded=any(g.enforced and not g.passed for g in gates),
-    )
-    return explained(result, job, candidate) if explain else result
+
+class JobScorer:
+    """``score_match`` for one job. What depends on the job alone (its archetype readings, the
+    effective weights of the components it counts) is worked out once, not per candidate: a
+    shortlist scores some 200 candidates against one job."""
+
+    def __init__(self, job: JobProfile, skills: SkillGraph, weights: Weights | None = None) -> None:
+        self.job, self.skills = job, skills
+        self.weights = weights or Weights.for_job(job)
+        self._role_fit = RoleFit(job.archetype)
+        self._effective: dict[tuple[bool, ...], dict[str, float]] = {}  # by which components count
+
+    def score(
+        self,
+        candidate: CandidateProfile,
+        semantic: float,
+        index: SkillIndex | None = None,
+        explain: bool = True,
+    ) -> MatchResult:
+        """``score_match`` of ``candidate`` for this scorer's job."""
+        job = self.job
+        index = skill_index(candidate, self.skills) if index is None else index
+        must, matched_must, missing = coverage(job.must_have, index)
+        nice, matched_nice, _ = coverage(job.nice_to_have, index)
+        loc_value, loc_gate = location_fit_and_gate(job, candidate)
+        auth_gate, degree_check = work_authorization_gate(job, candidate), degree_gate(job, candidate)
+        fit = self._role_fit(candidate.archetype)
+        level = level_fit(job, candidate, fit)
+        # Advisory gate failures lower the component they belong to (the score carries them).
+        degree_factor = DEGREE_SHORT if degree_check and not degree_check[0] else 1.0
+        values: dict[str, tuple[float, bool]] = {  # component -> (value, counts for this job)
+            "semantic": ((semantic - SEMANTIC_FLOOR) / SEMANTIC_SPAN, True),
+            "must_have": (must, bool(job.must_have)),
+            "nice_to_have": (nice, bool(job.nice_to_have)),
+            "archetype": (fit, job.archetype.archetype is not Archetype.OTHER),
+            "level": (
+                (1.0 if level is None else level) * degree_factor,
+                level is not None or bool(degree_check),
+            ),
+            "location": (
+                loc_value * (0.5 if auth_gate and not auth_gate[0] else 1.0),
+                bool(job.location or job.remote_policy or auth_gate),
+            ),
+            "mlops": (
+                saturating([*candidate.mlops_evidence, *candidate.deployment_evidence]),
+                job.wants_mlops or job.archetype.archetype is Archetype.AI_ENGINEER,
+            ),
+            "impact": (saturating(candidate.impact_evidence), True),
+        }
+        eff = self._effective_weights({k: on for k, (_, on) in values.items()})
+        components = {k: clamp(v) for k, (v, _) in values.items()}
+        contributions = {k: eff[k] * components[k] for k in COMPONENTS}
+
+        checked: dict[str, Check] = {  # gate name (a GatePolicy field) -> check; order is report order
+            "strict_must_haves": must_have_gate(job, missing),
+            "location": loc_gate,
+            "work_authorization": auth_gate,
+            "degree": degree_check,
+            "level": level_gate(job, candidate),
+        }
+        gates = [
+            GateResult(gate=name, passed=c[0], enforced=getattr(job.gates, name), detail=c[1])
+            for name, c in checked.items()
+            if c is not None
+        ]
+        result = MatchResult(
+            candidate_id=candidate.candidate_id,
+            job_id=job.job_id,
+            candidate_version=candidate.version,
+            job_version=job.version,
+            candidate_archetype=candidate.archetype.archetype.value,
+            score=clamp(sum(contributions.values())),
+            components=components,
+            contributions=contributions,
+            weights=eff,
+            matched_must_have=matched_must,
+            matched_nice_to_have=matched_nice,
+            missing_must_have=missing,
+            gates=gates,
+            excluded=any(g.enforced and not g.passed for g in gates),
+        )
+        return explained(result, job, candidate) if explain else result
+
+    def _effective_weights(self, counted: dict[str, bool]) -> dict[str, float]:
+        key = tuple(counted.values())
+        if (eff := self._effective.get(key)) is None:
+            eff = self._effective[key] = self.weights.effective(counted, self.job.wants_impact)
+        return eff
 
 
 def explained(result: MatchResult, job: JobProfile, candidate: CandidateProfile) -> MatchResult:

@@ -17,7 +17,16 @@ import numpy as np
 
 from schemas.events import GateResultV1, ShortlistEntryV1, ShortlistPublishedV1, SkillEvidenceV1
 from services.core.model import JobProfile
-from services.core.scoring import MatchResult, RankedMatch, Weights, explained, rank, rank_jobs, score_match
+from services.core.scoring import (
+    JobScorer,
+    MatchResult,
+    RankedMatch,
+    Weights,
+    explained,
+    rank,
+    rank_jobs,
+    score_match,
+)
 from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import DecisionBook, Scored, to_decision
 from services.matcher.heap import Heap
@@ -149,15 +158,14 @@ class Matcher:
     def _score_candidates(self, job: StoredJob) -> list[Scored]:
         """The whole pool scored; reasons are left out here and written for the shortlist only
         (`_explain`): the decision record does not carry them, and they cost a fifth of scoring."""
-        weights, taxonomy, profile = Weights.for_job(job.profile), self.taxonomy, job.profile
+        scorer = JobScorer(job.profile, self.taxonomy)
         pool = Pool(self.store, self.collections.candidates, self.profiles, self.retrieve_limit)
-        candidates = pool(job.vector, [r.skill_id for r in profile.must_have])
+        candidates = pool(job.vector, [r.skill_id for r in job.profile.must_have])
         self.heap.settle(len(self.profiles))  # before scoring allocates: new profiles are long-lived
-        scored = []
-        for semantic, p in candidates:
-            result = score_match(profile, p.profile, semantic, taxonomy, weights, p.index, explain=False)
-            scored.append(Scored(semantic, p.profile, result, p.sha256))
-        return scored
+        return [
+            Scored(semantic, p.profile, scorer.score(p.profile, semantic, p.index, explain=False), p.sha256)
+            for semantic, p in candidates
+        ]
 
     @staticmethod
     def _explain(job: JobProfile, scored: list[Scored], ranked: list[RankedMatch]) -> list[RankedMatch]:

@@ -30,6 +30,7 @@ from services.core.model import (
 from services.core.scoring import (
     COMPONENTS,
     ImpliedSkills,
+    JobScorer,
     MatchResult,
     SkillGraph,
     Weights,
@@ -455,3 +456,14 @@ def test_the_index_of_dumped_mentions_is_the_index_of_the_profile(skills: list[S
     c = cand(skills=skills)
     dumped = json.loads(c.model_dump_json())["skills"]
     assert dumped_skill_index(dumped, ImpliedSkills(GRAPH)) == skill_index(c, GRAPH)
+
+
+@settings(max_examples=100)
+@given(jobs, st.lists(st.tuples(candidates, cosines), min_size=2, max_size=4))
+def test_one_scorer_for_many_candidates_scores_each_as_alone(
+    j: JobProfile, pool: list[tuple[CandidateProfile, float]]
+) -> None:
+    """What a shortlist's scorer works out once for the job carries nothing over between candidates."""
+    scorer = JobScorer(j, GRAPH)
+    for c, cos in [*pool, *reversed(pool)]:
+        assert scorer.score(c, cos) == JobScorer(j, GRAPH).score(c, cos) == score(j, c, cos)
