@@ -137,8 +137,8 @@ def breakdown(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, f
     profiler.disable()
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     wanted = {"shortlist": "total", "_hits": "store searches (ids, scores, stamps; holders)",
-              "retrieve": "store read of cache misses", "parse": "profile parse (cache misses)",
-              "score_match": "scoring",
+              "_parse": "cache misses (store read and parse)",
+              "score": "scoring (JobScorer.score)",
               "to_decision": "decision record", "settle": "gc settle"}  # fmt: skip
     out: dict[str, float] = {}
     for (file, _, name), (_, _, _, cumulative, _) in stats.items():
