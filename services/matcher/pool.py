@@ -41,15 +41,16 @@ class Pool:
 
     def __call__(self, vector: list[float], must: Sequence[str]) -> list[tuple[float, Parsed]]:
         """(similarity, parsed profile) of each candidate; ``must``: the job's must-have skill ids."""
+        mark = self.profiles.mark()  # before the search: a point found may be erased meanwhile
         hits = self._hits(vector, sorted(must))
         stamps = {h.id: hit_stamp(h) for h in hits}
         found = {i: self.profiles.get(i, stamp) for i, stamp in stamps.items()}
         if missing := [i for i, parsed in found.items() if parsed is None]:
-            found.update(self._parse(missing, stamps, {h.id: h.payload for h in hits}))
+            found.update(self._parse(missing, stamps, {h.id: h.payload for h in hits}, mark))
         return [(h.score, parsed) for h in hits if (parsed := found.get(h.id)) is not None]
 
     def _parse(
-        self, ids: list[str], stamps: dict[str, Stamp], payloads: dict[str, Payload]
+        self, ids: list[str], stamps: dict[str, Stamp], payloads: dict[str, Payload], mark: int
     ) -> dict[str, Parsed]:
         """The points' profiles, each from the first payload that holds one: the search's (a
         store without ``KeyedSearch`` sends all), else the point's scoring view, else its full
@@ -61,7 +62,7 @@ class Pool:
             if keys:
                 payloads = {p.id: p.payload for p in self._read(ids, keys)}
             for i in ids:
-                if (profile := self.profiles.parse(i, stamps[i], payloads.get(i, {}))) is not None:
+                if (profile := self.profiles.parse(i, stamps[i], payloads.get(i, {}), mark)) is not None:
                     parsed[i] = profile
             if not (ids := [i for i in ids if i not in parsed]):
                 break

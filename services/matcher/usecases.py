@@ -123,13 +123,14 @@ class Matcher:
         return updates
 
     def _candidate(self, candidate_id: str) -> tuple[Parsed, list[float]] | None:
+        mark = self.profiles.mark()
         found = self.store.retrieve(
             self.collections.candidates, [layout.point_id("candidate", candidate_id)], True
         )
         if not found:
             return None
         point = found[0]
-        parsed = self.profiles.parse(point.id, stamp_of(point.payload), point.payload)
+        parsed = self.profiles.parse(point.id, stamp_of(point.payload), point.payload, mark)
         return (parsed, point.vector or []) if parsed is not None else None
 
     def close(self, job_id: str) -> None:

@@ -134,6 +134,55 @@ def test_an_erased_candidate_is_evicted_and_never_shortlisted_again(indexed: Pip
     assert set(indexed.considered(job_id)) == set(before) - {gone}
 
 
+class ErasingStore:
+    """The real store, where a candidate is erased (its tombstone handled) while a pool is read."""
+
+    def __init__(self, p: Pipeline, candidate_id: str) -> None:
+        self.inner, self.p, self.candidate_id = p.store, p, candidate_id
+        self.erased = False
+
+    def retrieve_keys(self, *args: Any, **kwargs: Any) -> Any:
+        found = self.inner.retrieve_keys(*args, **kwargs)  # type: ignore[attr-defined]
+        if not self.erased:  # read just before the erasure (a handler on another thread), parsed after
+            self.erased = True
+            self.p.ingest.erase_candidate(self.candidate_id, AT + timedelta(days=1))
+            self.p.matcher.forget_candidate(self.candidate_id, AT + timedelta(days=1))
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_pool_read_racing_an_erasure_keeps_no_copy_of_the_erased_profile(indexed: Pipeline) -> None:
+    job_id = samples.load_jobs()[0].job_id
+    gone = sorted(indexed.considered(job_id))[0]
+    key, stamp = _looked_up(indexed, gone)
+    indexed.matcher.profiles = ProfileCache(indexed.matcher.taxonomy)  # the pool is read again
+    indexed.matcher.store = ErasingStore(indexed, gone)
+    indexed.matcher.shortlist(job_id, "match_requested", AT)
+    assert indexed.matcher.profiles.get(key, stamp) is None
+    assert len(indexed.matcher.profiles) > 0  # the rest of the pool is cached
+
+
+def test_the_cache_keeps_nothing_evicted_after_a_readers_mark(indexed: Pipeline, taxonomy: Taxonomy) -> None:
+    cache = ProfileCache(taxonomy)
+    payload = _as(_payloads(indexed)[0], "c-1", 1)
+    mark = cache.mark()
+    cache.evict("c-1")
+    point_id = layout.point_id("candidate", "c-1")
+    assert cache.parse(point_id, stamp_of(payload), payload, mark) is not None  # read, not kept
+    assert cache.get(point_id, stamp_of(payload)) is None
+    cache.parse(point_id, stamp_of(payload), payload, cache.mark())  # a read after the erasure
+    assert cache.get(point_id, stamp_of(payload)) is not None
+    # Past ERASURES_KEPT evictions a mark is too old to check: nothing read under it is kept.
+    cache.ERASURES_KEPT = 2
+    mark = cache.mark()
+    for other in ("c-2", "c-3"):
+        cache.evict(other)
+    cache.parse("c-4", stamp_of(payload), payload, mark)
+    assert cache.get("c-4", stamp_of(payload)) is None
+
+
 def test_a_resubmitted_candidate_is_scored_from_the_new_profile(indexed: Pipeline) -> None:
     job_id = samples.load_jobs()[0].job_id
     candidates = samples.load_candidates()
@@ -200,6 +249,6 @@ def _looked_up(p: Pipeline, candidate_id: str) -> tuple[str, Stamp]:
 
 def _parse(cache: ProfileCache, payload: dict[str, Any]) -> Parsed:
     """Kept as a search that read the payload's stamp keys would have it kept: by its entity id here."""
-    parsed = cache.parse(payload["entity_id"], stamp_of(payload), payload)
+    parsed = cache.parse(payload["entity_id"], stamp_of(payload), payload, cache.mark())
     assert parsed is not None
     return parsed
