@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -325,6 +326,27 @@ def test_scroll_yields_every_point_once(store: VectorStore, backend: Backend) ->
     assert all(p.vector is None for p in store.scroll(name))
     where = Where(must={"archetype": "researcher"})
     assert {p.id for p in store.scroll(name, where)} == {p.id for p in points if matches(p.payload, where)}
+
+
+def test_matching_ids_are_the_points_a_filter_matches_among_the_ids_asked(
+    store: VectorStore, backend: Backend
+) -> None:
+    points = random_points(5000, 4, seed=23)
+    name = loaded(store, backend, points)
+    assert isinstance(store, KeyedSearch)  # both adapters have it: the pool's holders rely on it
+    asked = [p.id for p in points[::3]]
+    for where in (
+        Where(must={"skills": ["rust", "kafka"]}, ids=asked),
+        Where(must={"archetype": "researcher"}, must_not={"remote": True}, ids=asked[:50]),
+        Where(must={"skills": "python"}),
+        Where(ids=asked),
+        Where(),  # every point: more than a page of ids
+    ):
+        wanted = set(where.ids) if where.ids is not None else {p.id for p in points}
+        expected = {p.id for p in points if p.id in wanted and matches(p.payload, replace(where, ids=None))}
+        got = store.matching_ids(name, where)
+        assert len(got) == len(set(got)) and set(got) == expected
+    assert store.matching_ids(name, Where(must={"skills": "cobol"})) == []
 
 
 def test_count_with_and_without_filter(store: VectorStore, backend: Backend) -> None:

@@ -1,11 +1,11 @@
-"""Pieces both store adapters share: filter terms, the id tie-break of the port, the four read
-methods, which differ only in what payload they ask the adapter's ``_search``/``_retrieve`` for,
-and the lock that keeps an embedded store's folder to one process."""
+"""Pieces both store adapters share: filter terms, the id tie-break of the port, the read methods,
+which differ only in what payload they ask the adapter's ``_search``/``_retrieve``/``_scroll``
+for, and the lock that keeps an embedded store's folder to one process."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -56,7 +56,7 @@ Payload = bool | list[str]  # True: all of it; False: none; a list: only these t
 
 
 class Reads(ABC):
-    """``search``/``retrieve`` of the port and their ``KeyedSearch`` variants."""
+    """``search``/``retrieve``/``scroll`` of the port and their ``KeyedSearch`` variants."""
 
     revisioned = False  # an adapter whose hits carry ``Hit.revision`` says so
 
@@ -81,6 +81,14 @@ class Reads(ABC):
     def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
         return self._retrieve(collection, ids, list(keys) or False, False)
 
+    def scroll(
+        self, collection: str, where: Where | None = None, with_vectors: bool = False
+    ) -> Iterator[Point]:
+        return self._scroll(collection, where, True, with_vectors)
+
+    def matching_ids(self, collection: str, where: Where) -> list[str]:
+        return [point.id for point in self._scroll(collection, where, False, False)]
+
     @abstractmethod
     def _search(
         self,
@@ -96,3 +104,9 @@ class Reads(ABC):
     def _retrieve(
         self, collection: str, ids: Sequence[str], payload: Payload, with_vectors: bool
     ) -> list[Point]: ...
+
+    @abstractmethod
+    def _scroll(
+        self, collection: str, where: Where | None, with_payload: bool, with_vectors: bool
+    ) -> Iterator[Point]:
+        """Every matching point, in pages (larger ones when no payload is read)."""

@@ -31,6 +31,7 @@ from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Whe
 
 _FLUSH_EVERY = 5_000  # pending point writes; bounds the log replayed on reopen
 _PAGE = 256
+_IDS_PAGE = 4096  # a page of ids alone
 _ACORN = qe.SearchParams(acorn=qe.AcornSearchParams(enable=True))
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _OPENINGS = itertools.count()  # a shard removed and created again restarts its version numbers
@@ -244,14 +245,14 @@ class EdgeStore(Reads):
         wanted = (found.get(str(uuid.UUID(i))) for i in ids)
         return [Point(str(r.id), dict(r.payload or {}), _vector(r.vector)) for r in wanted if r]
 
-    def scroll(
-        self, collection: str, where: Where | None = None, with_vectors: bool = False
+    def _scroll(
+        self, collection: str, where: Where | None, with_payload: bool, with_vectors: bool
     ) -> Iterator[Point]:
         offset: Any = None
+        page = _PAGE if with_payload else _IDS_PAGE
         while True:
-            request = qe.ScrollRequest(
-                offset=offset, limit=_PAGE, filter=_filter(where), with_payload=True, with_vector=with_vectors
-            )
+            request = qe.ScrollRequest(offset=offset, limit=page, filter=_filter(where),
+                                       with_payload=with_payload, with_vector=with_vectors)  # fmt: skip
             with self._lock:
                 records, offset = self._shard(collection).scroll(request)
             yield from (Point(str(r.id), dict(r.payload or {}), _vector(r.vector)) for r in records)

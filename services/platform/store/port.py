@@ -109,3 +109,6 @@ class KeyedSearch(Protocol):
 
     def retrieve_keys(self, collection: str, ids: Sequence[str], keys: Sequence[str]) -> list[Point]:
         """As ``retrieve`` without vectors; ``Point.payload`` holds only ``keys`` (those present)."""
+
+    def matching_ids(self, collection: str, where: Where) -> list[str]:
+        """The ids of the points ``where`` matches, in no set order: no vector scored, nothing read."""

@@ -22,6 +22,7 @@ from services.platform.store.common import Payload, Reads, best_first, hold_fold
 from services.platform.store.port import CollectionSpec, Hit, Point, Scalar, Where
 
 _PAGE = 256
+_IDS_PAGE = 4096  # a page of ids alone
 _COSINE = qm.Distance.COSINE
 _BATCH = 256  # points per upsert request; keeps server requests well under the size limit
 
@@ -157,8 +158,8 @@ class QdrantStore(Reads):
         keys = (str(uuid.UUID(i)) for i in ids)  # the server answers with canonical UUID strings
         return [_point(found[k]) for k in keys if k in found]
 
-    def scroll(
-        self, collection: str, where: Where | None = None, with_vectors: bool = False
+    def _scroll(
+        self, collection: str, where: Where | None, with_payload: bool, with_vectors: bool
     ) -> Iterator[Point]:
         offset: Any = None
         while True:
@@ -166,9 +167,9 @@ class QdrantStore(Reads):
                 records, offset = self._client.scroll(
                     collection,
                     _filter(where),
-                    limit=_PAGE,
+                    limit=_PAGE if with_payload else _IDS_PAGE,
                     offset=offset,
-                    with_payload=True,
+                    with_payload=with_payload,
                     with_vectors=with_vectors,
                 )
             yield from map(_point, records)
