@@ -3,6 +3,10 @@ loads the embedding model, so it starts fast and stays small."""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+
 from faststream import FastStream
 from faststream.asgi import AsgiFastStream
 from faststream.kafka import KafkaBroker
@@ -25,6 +29,8 @@ from services.platform.store.factory import open_store
 from services.platform.store.layout import Collections
 from services.platform.store.port import VectorStore
 
+log = logging.getLogger("rolefit.matcher")
+
 
 def build_matcher(settings: Settings, store: VectorStore) -> Matcher:
     Heap.space_young_collections()  # a pool's parse keeps ~70k objects: see heap.py
@@ -46,17 +52,49 @@ def attach_matcher(broker: KafkaBroker, settings: Settings, matcher: Matcher) ->
     broker.include_router(matcher_router(broker, topics, matcher, consumer, settings.retry))
 
 
-def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore]:
+class WarmUp:
+    """``Matcher.warm_up`` on a thread of its own, from the service's start (``start``) until it
+    is done or the service stops (``stop``, before the store closes). Best effort: a store
+    without collections yet (ingest creates them) has nothing to warm."""
+
+    def __init__(self, matcher: Matcher, enabled: bool = True) -> None:
+        self._matcher, self._enabled = matcher, enabled
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="profile-cache-warm-up", daemon=True)
+
+    def start(self) -> None:
+        if self._enabled:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            profiles = self._matcher.warm_up(self._stop)
+        except Exception:  # the cache fills on demand instead
+            log.warning("profile cache warm-up failed", exc_info=True)
+            return
+        log.info("profile cache warmed: %d profiles in %.1f s", profiles, time.perf_counter() - started)
+
+
+def _compose(settings: Settings) -> tuple[KafkaBroker, VectorStore, WarmUp]:
     broker = observed_broker(settings.kafka, "matcher")
     store = open_store(settings.qdrant)
-    attach_matcher(broker, settings, build_matcher(settings, store))
-    return broker, store
+    matcher = build_matcher(settings, store)
+    attach_matcher(broker, settings, matcher)
+    return broker, store, WarmUp(matcher, settings.matcher.warm_up)
 
 
 def create_app(settings: Settings | None = None) -> FastStream:
     """Broker only, no HTTP (``faststream run services.matcher.app:create_app --factory``)."""
-    broker, store = _compose(settings or Settings())
+    broker, store, warm_up = _compose(settings or Settings())
     app = FastStream(broker)
+    app.on_startup(warm_up.start)
+    app.after_shutdown(warm_up.stop)
     app.after_shutdown(store.close)
     return app
 
@@ -67,7 +105,7 @@ def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
     Not ready until ingest has created the collections: there is nothing to match before.
     The page's shortlists come from the topic, not from this process: every replica shows all."""
     settings = settings or Settings()
-    broker, store = _compose(settings)
+    broker, store, warm_up = _compose(settings)
     collections = Collections.with_prefix(settings.qdrant.collection_prefix)
     checks = {"broker": broker_check(broker), "store": store_check(store, collections.candidates)}
     app = asgi_app(broker, checks)
@@ -77,5 +115,7 @@ def create_asgi_app(settings: Settings | None = None) -> AsgiFastStream:
     app.on_shutdown(feed.stop)
     for path, route in web_routes(StoreQueries(store, collections, shortlists)):
         app.mount(path, route)
+    app.on_startup(warm_up.start)
+    app.after_shutdown(warm_up.stop)
     app.after_shutdown(store.close)
     return app

@@ -50,6 +50,10 @@ class ProfileCache:
         self._evicted: OrderedDict[str, int] = OrderedDict()  # point id -> its eviction's number
         self._lock = threading.Lock()
 
+    @property
+    def full(self) -> bool:
+        return len(self._entries) >= self.capacity
+
     def mark(self) -> int:
         """Taken before searching or reading the points to ``parse``: see ``parse``."""
         with self._lock:

@@ -121,6 +121,9 @@ class MatcherSettings(BaseModel):
     retrieve_limit: int = Field(default=200, ge=1)
     # Parsed candidate profiles kept in memory (~11 KB each, so ~1.1 GB when full); 0 turns it off.
     profile_cache_size: int = Field(default=100_000, ge=0)
+    # At start, read the open jobs' candidate pools into that cache, in the background (a job's
+    # first shortlist then parses nothing); the service is ready before this ends.
+    warm_up: bool = True
 
 
 class AuditSettings(BaseModel):
