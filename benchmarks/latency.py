@@ -141,7 +141,8 @@ def breakdown(matcher: Matcher, job_ids: list[str], queries: int) -> dict[str, f
     stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     wanted = {"shortlist": "total", "_hits": "store searches (ids, scores, stamps; holders)",
               "_parse": "cache misses (store read and parse)",
-              "score": "scoring (JobScorer.score)",
+              "rate": "rating the pool (JobScorer.rate)",
+              "score": "scoring the shortlisted in full (JobScorer.score)",
               "to_decision": "decision record", "settle": "gc settle"}  # fmt: skip
     out: dict[str, float] = {}
     for (file, _, name), (_, _, _, cumulative, _) in stats.items():

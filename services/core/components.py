@@ -166,17 +166,26 @@ def index_skills(mentions: Iterable[MentionFacts]) -> SkillIndex:
     return index
 
 
-def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[Requirement], list[str]]:
-    """Share of `reqs` met; a skill meets a requirement when it is, or implies, that skill."""
-    credit, matched, missing = 0.0, [], []
+def coverage(reqs: list[Requirement], index: SkillIndex) -> tuple[float, list[str]]:
+    """Share of `reqs` met, and the names of those missing; a skill meets a requirement when it
+    is, or implies, that skill."""
+    credit, missing = 0.0, []
     for req in reqs:
         hit = index.get(req.skill_id)
         if hit is None:
             missing.append(req.name)
-            continue
-        credit += hit[0]
-        matched.append(Requirement(skill_id=req.skill_id, name=req.name, evidence=hit[1]))
-    return (credit / len(reqs) if reqs else 1.0), matched, missing
+        else:
+            credit += hit[0]
+    return (credit / len(reqs) if reqs else 1.0), missing
+
+
+def matched(reqs: list[Requirement], index: SkillIndex) -> list[Requirement]:
+    """The `reqs` met, each with the candidate's evidence line for it."""
+    return [
+        Requirement(skill_id=req.skill_id, name=req.name, evidence=hit[1])
+        for req in reqs
+        if (hit := index.get(req.skill_id)) is not None
+    ]
 
 
 def saturating(evidence: Iterable[str]) -> float:

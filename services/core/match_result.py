@@ -1,9 +1,12 @@
-"""What scoring hands back: one scored match, its gate outcomes, and a ranked entry.
+"""What scoring hands back: one scored match, its gate outcomes, and a ranked entry; and the
+lean ``Rating`` of a candidate that only ranking and the decision record read.
 
 Frozen so a result cannot drift from the explanation generated for it.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,3 +45,27 @@ class MatchResult(_Frozen):
 class RankedMatch(_Frozen):
     rank: int
     result: MatchResult
+
+
+@dataclass(frozen=True, slots=True)
+class GateCheck:
+    gate: str
+    passed: bool
+    enforced: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A candidate's score for one job without the evidence, gate details and reason a shortlist
+    shows: what a pool's ranking and decision record read of each of its ~220 candidates. Plain
+    dataclasses, because validating ~10 models per candidate was ~30% of scoring a pool.
+    ``JobScorer.score`` gives the same numbers for the same candidate."""
+
+    candidate_id: str
+    job_id: str
+    candidate_version: int
+    score: float
+    components: dict[str, float]
+    weights: dict[str, float]  # effective; 0 = did not count
+    gates: tuple[GateCheck, ...]
+    excluded: bool

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from services.core.components import (
     MentionFacts,
@@ -24,6 +24,7 @@ from services.core.components import (
     coverage,
     index_skills,
     level_fit,
+    matched,
     mention_facts,
     saturating,
 )
@@ -36,7 +37,7 @@ from services.core.gates import (
     must_have_gate,
     work_authorization_gate,
 )
-from services.core.match_result import GateResult, MatchResult, RankedMatch
+from services.core.match_result import GateCheck, GateResult, MatchResult, RankedMatch, Rating
 from services.core.model import Archetype, CandidateProfile, JobProfile
 from services.core.weights import COMPONENTS, Weights
 
@@ -107,6 +108,18 @@ def score_match(
     return JobScorer(job, skills, weights).score(candidate, semantic, index, explain)
 
 
+class _Worked(NamedTuple):
+    """What ``JobScorer`` works out for one candidate, before any result is built."""
+
+    score: float
+    components: dict[str, float]
+    contributions: dict[str, float]
+    weights: dict[str, float]
+    missing: list[str]
+    checks: list[tuple[str, tuple[bool, str], bool]]  # (gate, (passed, detail), enforced)
+    excluded: bool
+
+
 class JobScorer:
     """``score_match`` for one job. What depends on the job alone (its archetype readings, the
     effective weights of the components it counts) is worked out once, not per candidate: a
@@ -128,8 +141,46 @@ class JobScorer:
         """``score_match`` of ``candidate`` for this scorer's job."""
         job = self.job
         index = skill_index(candidate, self.skills) if index is None else index
-        must, matched_must, missing = coverage(job.must_have, index)
-        nice, matched_nice, _ = coverage(job.nice_to_have, index)
+        worked = self._work_out(candidate, semantic, index)
+        result = MatchResult(
+            candidate_id=candidate.candidate_id,
+            job_id=job.job_id,
+            candidate_version=candidate.version,
+            job_version=job.version,
+            candidate_archetype=candidate.archetype.archetype.value,
+            score=worked.score,
+            components=worked.components,
+            contributions=worked.contributions,
+            weights=worked.weights,
+            matched_must_have=matched(job.must_have, index),
+            matched_nice_to_have=matched(job.nice_to_have, index),
+            missing_must_have=worked.missing,
+            gates=[
+                GateResult(gate=gate, passed=passed, enforced=on, detail=detail)
+                for gate, (passed, detail), on in worked.checks
+            ],
+            excluded=worked.excluded,
+        )
+        return explained(result, job, candidate) if explain else result
+
+    def rate(self, candidate: CandidateProfile, semantic: float, index: SkillIndex) -> Rating:
+        """The numbers of ``score`` alone, for a pool's ranking and decision record."""
+        worked = self._work_out(candidate, semantic, index)
+        return Rating(
+            candidate_id=candidate.candidate_id,
+            job_id=self.job.job_id,
+            candidate_version=candidate.version,
+            score=worked.score,
+            components=worked.components,
+            weights=worked.weights,
+            gates=tuple(GateCheck(gate, passed, on) for gate, (passed, _), on in worked.checks),
+            excluded=worked.excluded,
+        )
+
+    def _work_out(self, candidate: CandidateProfile, semantic: float, index: SkillIndex) -> _Worked:
+        job = self.job
+        must, missing = coverage(job.must_have, index)
+        nice, _ = coverage(job.nice_to_have, index)
         loc_value, loc_gate = location_fit_and_gate(job, candidate)
         auth_gate, degree_check = work_authorization_gate(job, candidate), degree_gate(job, candidate)
         fit = self._role_fit(candidate.archetype)
@@ -166,28 +217,16 @@ class JobScorer:
             "degree": degree_check,
             "level": level_gate(job, candidate),
         }
-        gates = [
-            GateResult(gate=name, passed=c[0], enforced=getattr(job.gates, name), detail=c[1])
-            for name, c in checked.items()
-            if c is not None
-        ]
-        result = MatchResult(
-            candidate_id=candidate.candidate_id,
-            job_id=job.job_id,
-            candidate_version=candidate.version,
-            job_version=job.version,
-            candidate_archetype=candidate.archetype.archetype.value,
+        checks = [(name, c, getattr(job.gates, name)) for name, c in checked.items() if c is not None]
+        return _Worked(
             score=clamp(sum(contributions.values())),
             components=components,
             contributions=contributions,
             weights=eff,
-            matched_must_have=matched_must,
-            matched_nice_to_have=matched_nice,
-            missing_must_have=missing,
-            gates=gates,
-            excluded=any(g.enforced and not g.passed for g in gates),
+            missing=missing,
+            checks=checks,
+            excluded=any(enforced and not c[0] for _, c, enforced in checks),
         )
-        return explained(result, job, candidate) if explain else result
 
     def _effective_weights(self, counted: dict[str, bool]) -> dict[str, float]:
         key = tuple(counted.values())
@@ -201,21 +240,40 @@ def explained(result: MatchResult, job: JobProfile, candidate: CandidateProfile)
     return result.model_copy(update={"reason": explain_reason(result, job, candidate)})
 
 
-def _ranked(
-    results: Iterable[MatchResult], top_k: int | None, key: Callable[[MatchResult], tuple[float | str, ...]]
-) -> list[RankedMatch]:
+class Rated(Protocol):
+    """What ranking reads of a result: a ``MatchResult`` or a pool's ``Rating``."""
+
+    @property
+    def candidate_id(self) -> str: ...
+    @property
+    def job_id(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def excluded(self) -> bool: ...
+
+
+R = TypeVar("R", bound=Rated)
+
+
+def _kept(results: Iterable[R], top_k: int | None, key: Callable[[R], tuple[float | str, ...]]) -> list[R]:
     if top_k is not None and top_k < 0:
         raise ValueError("top_k must be >= 0 (0 or None means all)")
-    kept = sorted((r for r in results if not r.excluded), key=key)
-    return [RankedMatch(rank=i, result=r) for i, r in enumerate(kept[: top_k or None], start=1)]
+    return sorted((r for r in results if not r.excluded), key=key)[: top_k or None]
+
+
+def best_for_job(results: Iterable[R], top_k: int | None = None) -> list[R]:
+    """Candidates for one job, best first: score desc (6 decimals, so float noise cannot flip
+    order), then candidate_id asc; excluded ones dropped, the first ``top_k`` kept."""
+    return _kept(results, top_k, lambda r: (-round(r.score, 6), r.candidate_id, r.job_id, -r.score))
 
 
 def rank(results: Iterable[MatchResult], top_k: int | None = None) -> list[RankedMatch]:
-    """Candidates for one job: score desc (6 decimals, so float noise cannot flip order),
-    then candidate_id asc."""
-    return _ranked(results, top_k, lambda r: (-round(r.score, 6), r.candidate_id, r.job_id, -r.score))
+    """``best_for_job``, numbered from 1."""
+    return [RankedMatch(rank=i, result=r) for i, r in enumerate(best_for_job(results, top_k), start=1)]
 
 
 def rank_jobs(results: Iterable[MatchResult], top_k: int | None = None) -> list[RankedMatch]:
     """Jobs for one candidate: score desc, then job_id asc."""
-    return _ranked(results, top_k, lambda r: (-round(r.score, 6), r.job_id, r.candidate_id, -r.score))
+    kept = _kept(results, top_k, lambda r: (-round(r.score, 6), r.job_id, r.candidate_id, -r.score))
+    return [RankedMatch(rank=i, result=r) for i, r in enumerate(kept, start=1)]

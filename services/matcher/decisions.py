@@ -20,7 +20,7 @@ from functools import partial
 from pydantic import BaseModel, TypeAdapter
 
 from schemas.events import ConsideredCandidateV1, DecisionRecordedV1, ShortlistPublishedV1
-from services.core.match_result import MatchResult
+from services.core.match_result import MatchResult, Rating
 from services.core.model import CandidateProfile, JobProfile
 from services.core.weights import Weights
 from services.platform.decision_log import DecisionFile
@@ -35,7 +35,7 @@ _POOL = TypeAdapter(list[ConsideredCandidateV1])  # a decision's pool, validated
 class Scored:
     semantic: float  # the raw cosine the score was computed from
     profile: CandidateProfile
-    result: MatchResult
+    result: MatchResult | Rating  # a pool's candidates are rated (``JobScorer.rate``)
     profile_sha256: str | None = None  # the profile's digest, if the caller has it already
 
 

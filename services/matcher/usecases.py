@@ -22,9 +22,9 @@ from services.core.scoring import (
     JobScorer,
     MatchResult,
     RankedMatch,
+    Rated,
     Weights,
-    explained,
-    rank,
+    best_for_job,
     rank_jobs,
     score_match,
 )
@@ -80,8 +80,12 @@ class Matcher:
         if job is None or not job.open or job_id in self._closed:
             return None
         k = top_k or job.profile.top_k or self.top_k
-        scored = self._score_candidates(job)
-        ranked = self._explain(job.profile, scored, rank([s.result for s in scored], k))
+        scorer, pool = JobScorer(job.profile, self.taxonomy), self._pool(job)
+        # Each candidate's numbers (all the decision record carries); the shortlisted few are
+        # scored again in full, with evidence, gate details and reasons: validating those models
+        # for all ~220 candidates was ~30% of scoring a pool.
+        scored = [Scored(cos, p.profile, scorer.rate(p.profile, cos, p.index), p.sha256) for cos, p in pool]
+        ranked = _in_full(scorer, pool, best_for_job([s.result for s in scored], k))
         shortlist = to_shortlist(job.profile, ranked, trigger, at, k, self.model_name, self.taxonomy.version)
         self._published[job_id] = shortlist
         weights, model_sha256 = Weights.for_job(job.profile), self.decisions.model_sha256()
@@ -175,23 +179,6 @@ class Matcher:
         self.heap.settle(len(self.profiles))  # before scoring allocates: new profiles are long-lived
         return candidates
 
-    def _score_candidates(self, job: StoredJob) -> list[Scored]:
-        """The whole pool scored; reasons are left out here and written for the shortlist only
-        (`_explain`): the decision record does not carry them, and they cost a fifth of scoring."""
-        scorer = JobScorer(job.profile, self.taxonomy)
-        return [
-            Scored(semantic, p.profile, scorer.score(p.profile, semantic, p.index, explain=False), p.sha256)
-            for semantic, p in self._pool(job)
-        ]
-
-    @staticmethod
-    def _explain(job: JobProfile, scored: list[Scored], ranked: list[RankedMatch]) -> list[RankedMatch]:
-        profiles = {s.result.candidate_id: s.profile for s in scored}
-        return [
-            r.model_copy(update={"result": explained(r.result, job, profiles[r.result.candidate_id])})
-            for r in ranked
-        ]
-
     def _job(self, job_id: str) -> StoredJob | None:
         found = self.store.retrieve(
             self.collections.jobs, [layout.point_id("job", job_id)], with_vectors=True
@@ -204,6 +191,15 @@ class Matcher:
         return sorted(
             (j for j in jobs if j.profile.job_id not in self._closed), key=lambda j: j.profile.job_id
         )
+
+
+def _in_full(scorer: JobScorer, pool: list[tuple[float, Parsed]], best: list[Rated]) -> list[RankedMatch]:
+    """The ``best`` of ``pool``, in their order, as ``scorer.score`` gives them (same numbers)."""
+    by_id = {parsed.profile.candidate_id: (cos, parsed) for cos, parsed in pool}
+    return [
+        RankedMatch(rank=i, result=scorer.score(p.profile, cos, p.index))
+        for i, (cos, p) in enumerate((by_id[r.candidate_id] for r in best), start=1)
+    ]
 
 
 def _stored_job(point: Point) -> StoredJob:

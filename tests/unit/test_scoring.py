@@ -34,6 +34,7 @@ from services.core.scoring import (
     MatchResult,
     SkillGraph,
     Weights,
+    best_for_job,
     dumped_skill_index,
     rank,
     rank_jobs,
@@ -467,3 +468,26 @@ def test_one_scorer_for_many_candidates_scores_each_as_alone(
     scorer = JobScorer(j, GRAPH)
     for c, cos in [*pool, *reversed(pool)]:
         assert scorer.score(c, cos) == JobScorer(j, GRAPH).score(c, cos) == score(j, c, cos)
+
+
+@settings(max_examples=150)
+@given(jobs, st.lists(st.tuples(candidates, cosines), min_size=1, max_size=6), st.integers(0, 4))
+def test_a_pools_ratings_carry_the_numbers_and_order_of_full_scores(
+    j: JobProfile, pool: list[tuple[CandidateProfile, float]], k: int
+) -> None:
+    """A shortlist rates its whole pool and scores only the chosen again in full: both must agree."""
+    scorer = JobScorer(j, GRAPH)
+    pool = [(c.model_copy(update={"candidate_id": f"c{i}"}), cos) for i, (c, cos) in enumerate(pool)]
+    full = [scorer.score(c, cos) for c, cos in pool]
+    rated = [scorer.rate(c, cos, skill_index(c, GRAPH)) for c, cos in pool]
+    for rating, result in zip(rated, full, strict=True):
+        assert (rating.candidate_id, rating.job_id, rating.candidate_version) == (
+            result.candidate_id, result.job_id, result.candidate_version
+        )  # fmt: skip
+        assert (rating.score, rating.components, rating.weights, rating.excluded) == (
+            result.score, result.components, result.weights, result.excluded
+        )  # fmt: skip
+        assert [(g.gate, g.passed, g.enforced) for g in rating.gates] == [
+            (g.gate, g.passed, g.enforced) for g in result.gates
+        ]
+    assert [r.candidate_id for r in best_for_job(rated, k)] == [m.result.candidate_id for m in rank(full, k)]
