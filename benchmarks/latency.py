@@ -90,7 +90,10 @@ async def end_to_end(
     """Per request, two clocks: to the shortlist record's timestamp (set by the matcher's producer
     as it publishes) and to an observer's receipt. Tansu answers a fetch only when its wait is
     over, so the receipt adds up to one fetch wait of the observer's own; the first clock does not.
-    Both include the matcher's fetch wait for the request (Kafka would answer on arrival)."""
+    Both include the matcher's fetch wait for the request (Kafka would answer on arrival), so the
+    first is split where the handler calls ``Matcher.shortlist``: ``delivery`` (publish → the
+    handler, the broker's part) and ``handling`` (→ the shortlist published: the use-case, the
+    decision record's publish and the shortlist's)."""
     with LocalBroker() as local:
         tansu_client(settings.kafka, local.bootstrap)  # as the demo: a 50 ms fetch wait
         topics = Topics(settings.kafka.topic_prefix)
@@ -106,7 +109,15 @@ async def end_to_end(
         async def observe(shortlist: ShortlistPublishedV1, msg: KafkaMessage) -> None:
             await arrived.put((shortlist, record_time(msg).timestamp()))
 
-        published, received = [], []
+        called: dict[str, float] = {}  # job id -> when the handler last called the use-case
+        use_case = matcher.shortlist
+
+        def timed(job_id: str, *args: Any) -> ShortlistPublishedV1 | None:
+            called[job_id] = time.time()
+            return use_case(job_id, *args)
+
+        matcher.shortlist = timed  # type: ignore[method-assign,assignment]  # looked up per call
+        published, received, delivery, handling = [], [], [], []
         async with broker:
             await broker.start()
             for i in range(requests + 1):  # the first waits for both consumer groups to join
@@ -120,7 +131,11 @@ async def end_to_end(
                 if i:
                     received.append((time.time() - started) * 1000)
                     published.append((stamped - started) * 1000)
-    return {"to_published": percentiles(published), "to_received": percentiles(received)}
+                    delivery.append((called[job_id] - started) * 1000)
+                    handling.append((stamped - called[job_id]) * 1000)
+        del matcher.shortlist  # the method again
+    return {"to_published": percentiles(published), "to_received": percentiles(received),
+            "delivery": percentiles(delivery), "handling": percentiles(handling)}  # fmt: skip
 
 
 def warmed(store: object) -> float:
@@ -252,6 +267,7 @@ def describe(row: dict[str, Any]) -> str:
         e2e = row["end_to_end_broker"]
         text += f"; over the broker, to published {triple(e2e['to_published'])}"
         text += f", to received {triple(e2e['to_received'])}"
+        text += f" (delivery {triple(e2e['delivery'])}, handling {triple(e2e['handling'])})"
     text += f"; peak RSS {row['rss_mb']['peak']} MB, {row['rss_mb_per_100k']} MB per 100k written"
     return text + f", {row['rss_mb_store_open_per_100k']} MB per 100k opened"
 
