@@ -68,8 +68,13 @@ class WarmUp:
 
     def stop(self) -> None:
         self._stop.set()
+        self.wait()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits for the warm-up to end; False if it still runs after ``timeout`` seconds."""
         if self._thread.is_alive():
-            self._thread.join()
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _run(self) -> None:
         started = time.perf_counter()

@@ -92,15 +92,17 @@ def test_the_service_warms_up_in_the_background_and_survives_a_store_without_col
     matcher = _fresh(indexed, indexed.store)
     warm_up = WarmUp(matcher)
     warm_up.start()
-    warm_up.stop()  # waits for it
-    assert len(matcher.profiles) == _fresh(indexed, indexed.store).warm_up()
+    assert warm_up.wait(60)
+    assert len(matcher.profiles) == _fresh(indexed, indexed.store).warm_up() > 0
     with pipeline(tmp_path) as empty:  # ingest made the collections; the matcher's prefix differs
         settings = empty.settings.model_copy(deep=True)
         settings.qdrant.collection_prefix = "nothing-here-"
         lonely = WarmUp(build_matcher(settings, empty.store))
         lonely.start()
-        lonely.stop()
+        assert lonely.wait(60)
     assert "profile cache warm-up failed" in caplog.text
-    disabled = WarmUp(_fresh(indexed, indexed.store), enabled=False)
+    idle = _fresh(indexed, indexed.store)
+    disabled = WarmUp(idle, enabled=False)
     disabled.start()
+    assert disabled.wait(0) and len(idle.profiles) == 0
     disabled.stop()
