@@ -30,7 +30,7 @@ from schemas.events import (
 )
 from schemas.topics import Topics, topic_config
 from services.core.model import CandidateProfile, JobProfile
-from services.core.scoring import Weights, rank, score_match
+from services.core.scoring import JobScorer, Weights, rank, skill_index
 from services.ingest.app import attach_ingest, build_ingest
 from services.matcher.app import attach_matcher, build_matcher
 from services.matcher.decisions import DecisionBook, Scored, to_decision
@@ -259,8 +259,9 @@ def test_a_decision_id_is_the_digest_of_the_pool_as_recorded(
     one trigger record keeps the decision's id and Kafka key across versions."""
     weights = Weights.for_job(job)
     named = [(c.model_copy(update={"candidate_id": f"c{i}"}), cos) for i, (c, cos) in enumerate(pool)]
-    scored = [Scored(cos, c, score_match(job, c, cos, GRAPH, weights)) for c, cos in named]
-    shortlist = to_shortlist(job, rank([s.result for s in scored], k), "match_requested",
+    scorer = JobScorer(job, GRAPH, weights)  # the pool rated, the shortlist scored in full: as the matcher
+    scored = [Scored(cos, c, scorer.rate(c, cos, skill_index(c, GRAPH))) for c, cos in named]
+    shortlist = to_shortlist(job, rank([scorer.score(c, cos) for c, cos in named], k), "match_requested",
                              datetime(2026, 1, 2, tzinfo=UTC), k, "m", "1")  # fmt: skip
     record = to_decision(job, scored, shortlist, weights, "0" * 64)
     identity = [shortlist.shortlist_id, shortlist.trigger, shortlist.generated_at.isoformat(),
