@@ -99,13 +99,11 @@ def score_match(
     skills: SkillGraph,
     weights: Weights | None = None,
     index: SkillIndex | None = None,
-    explain: bool = True,
 ) -> MatchResult:
     """Score `candidate` for `job`; `semantic` is the cosine of their embeddings.
     `weights` are used as given; None means `Weights.for_job(job)` (the job's overrides).
-    `index`: `skill_index(candidate, skills)` if the caller has it already. `explain=False`
-    leaves `reason` empty, for a caller that explains only the results it keeps (`explained`)."""
-    return JobScorer(job, skills, weights).score(candidate, semantic, index, explain)
+    `index`: `skill_index(candidate, skills)` if the caller has it already."""
+    return JobScorer(job, skills, weights).score(candidate, semantic, index)
 
 
 class _Worked(NamedTuple):
@@ -136,7 +134,6 @@ class JobScorer:
         candidate: CandidateProfile,
         semantic: float,
         index: SkillIndex | None = None,
-        explain: bool = True,
     ) -> MatchResult:
         """``score_match`` of ``candidate`` for this scorer's job."""
         job = self.job
@@ -161,7 +158,7 @@ class JobScorer:
             ],
             excluded=worked.excluded,
         )
-        return explained(result, job, candidate) if explain else result
+        return result.model_copy(update={"reason": explain_reason(result, job, candidate)})
 
     def rate(self, candidate: CandidateProfile, semantic: float, index: SkillIndex) -> Rating:
         """The numbers of ``score`` alone, for a pool's ranking and decision record."""
@@ -233,11 +230,6 @@ class JobScorer:
         if (eff := self._effective.get(key)) is None:
             eff = self._effective[key] = self.weights.effective(counted, self.job.wants_impact)
         return eff
-
-
-def explained(result: MatchResult, job: JobProfile, candidate: CandidateProfile) -> MatchResult:
-    """`result` with its one-line reason, as `score_match` gives it by default."""
-    return result.model_copy(update={"reason": explain_reason(result, job, candidate)})
 
 
 class Rated(Protocol):

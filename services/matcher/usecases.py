@@ -20,7 +20,6 @@ from schemas.events import GateResultV1, ShortlistEntryV1, ShortlistPublishedV1,
 from services.core.model import JobProfile
 from services.core.scoring import (
     JobScorer,
-    MatchResult,
     RankedMatch,
     Rated,
     Weights,
@@ -88,8 +87,10 @@ class Matcher:
         ranked = _in_full(scorer, pool, best_for_job([s.result for s in scored], k))
         shortlist = to_shortlist(job.profile, ranked, trigger, at, k, self.model_name, self.taxonomy.version)
         self._published[job_id] = shortlist
-        weights, model_sha256 = Weights.for_job(job.profile), self.decisions.model_sha256()
-        self.decisions.add(to_decision(job.profile, scored, shortlist, weights, model_sha256, job.sha256))
+        model_sha256 = self.decisions.model_sha256()
+        self.decisions.add(
+            to_decision(job.profile, scored, shortlist, scorer.weights, model_sha256, job.sha256)
+        )
         return shortlist
 
     def rematch_candidate(self, candidate_id: str, at: datetime) -> list[ShortlistPublishedV1]:
@@ -100,8 +101,9 @@ class Matcher:
         parsed, vector = stored
         updates = []
         for job in self._open_jobs():
-            result = score_match(job.profile, parsed.profile, _cosine(job.vector, vector), self.taxonomy,
-                                 Weights.for_job(job.profile), parsed.index)  # fmt: skip
+            result = JobScorer(job.profile, self.taxonomy).rate(
+                parsed.profile, _cosine(job.vector, vector), parsed.index
+            )
             previous = self._published.get(job.profile.job_id)
             if previous is not None and not _may_change(previous, result):
                 continue
@@ -215,7 +217,7 @@ def _contains(shortlist: ShortlistPublishedV1, candidate_id: str) -> bool:
     return any(entry.candidate_id == candidate_id for entry in shortlist.candidates)
 
 
-def _may_change(previous: ShortlistPublishedV1, result: MatchResult) -> bool:
+def _may_change(previous: ShortlistPublishedV1, result: Rated) -> bool:
     if _contains(previous, result.candidate_id):
         return True
     if result.excluded:
