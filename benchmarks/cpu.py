@@ -14,20 +14,18 @@ import psutil
 SERVICE, PARSE_WORKERS, BROKER = "service", "parse_workers", "broker"
 
 
-def _role(process: psutil.Process) -> str:
-    return BROKER if "tansu" in process.name() else PARSE_WORKERS
-
-
 class CpuClock:
     """``read`` gives CPU seconds so far of this process and of its descendants as they were when
-    the clock was made, summed by role. Descendants are found once: finding them scans every
-    process of the box (~3 ms), too slow to repeat around each model call of a per-record run.
-    One that ended between two reads loses what it spent since the first: the benchmarks keep
-    their processes for the whole run."""
+    the clock was made, summed by role: ``me`` for this process, ``BROKER`` for Tansu, ``others``
+    for the rest. Descendants are found once: finding them scans every process of the box (~3 ms),
+    too slow to repeat around each model call of a per-record run. One that ended between two
+    reads loses what it spent since the first: the benchmarks keep their processes for the whole run."""
 
-    def __init__(self) -> None:
-        me = psutil.Process()
-        self._processes = [(SERVICE, me)] + [(_role(c), c) for c in me.children(recursive=True)]
+    def __init__(self, me: str = SERVICE, others: str = PARSE_WORKERS) -> None:
+        this = psutil.Process()
+        self._processes = [(me, this)] + [
+            (BROKER if "tansu" in c.name() else others, c) for c in this.children(recursive=True)
+        ]
 
     def read(self) -> Counter[str]:
         seconds: Counter[str] = Counter()

@@ -18,6 +18,9 @@ run's rate (two workers') down more. The observer (the benchmark's own consumer)
 50 ms wait, so arrival times are exact to ~50 ms; the workers keep the service's settings.
 On a shared 2-core box one pair of runs moves by ±15%, so ``--repeats`` pairs run back to back
 (1 worker, then 2), each pair gives its own ratio, and the median ratio is the result.
+Each run also gives the CPU seconds of the workers, the broker and this process (publisher and
+observer) over the timed requests, per shortlist and as cores in use: one worker's share of the
+box bounds what a second can add.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cpu import CpuClock, cores, spent
 from benchmarks.perf import RESULTS, command, machine, write_report
 from benchmarks.store_fixture import bench_settings, build
 from schemas.events import MatchRequestedV1, ShortlistPublishedV1
@@ -44,6 +48,7 @@ from services.platform.settings import Settings
 from services.platform.store.factory import open_store
 
 OUT = RESULTS / "matcher_workers.json"
+DRIVER, WORKERS = "driver", "workers"  # CPU roles: this process (publisher, observer), the matchers
 
 
 def kafka(settings: Settings, bootstrap: str, prefix: str) -> Settings:
@@ -82,10 +87,10 @@ def worker(folder: str, bootstrap: str, prefix: str, handled: Any, stop: Any) ->
 
 
 async def drive(
-    settings: Settings, job_ids: list[str], counters: list[Any], args: argparse.Namespace
-) -> tuple[float, float]:
+    settings: Settings, job_ids: list[str], counters: list[Any], clock: CpuClock, args: argparse.Namespace
+) -> tuple[float, float, dict[str, float]]:
     """Warm up until every worker has work, then time ``--requests`` requests: seconds end to end,
-    and seconds from the first shortlist to the last."""
+    seconds from the first shortlist to the last, and CPU seconds per role end to end."""
     topics = Topics(settings.kafka.topic_prefix)
     broker = make_broker(settings.kafka.model_copy(update={"fetch_max_wait_ms": 50}), logger=None)
     arrived = asyncio.Event()
@@ -118,9 +123,10 @@ async def drive(
                 break
             if time.monotonic() > deadline:
                 raise TimeoutError("workers did not all get partitions")
-        started, first = time.perf_counter(), len(arrivals)
+        cpu, started, first = clock.read(), time.perf_counter(), len(arrivals)
         await burst(args.requests)
-        return time.perf_counter() - started, arrivals[-1] - arrivals[first]
+        seconds, used = time.perf_counter() - started, spent(cpu, clock.read())
+        return seconds, arrivals[-1] - arrivals[first], used
 
 
 def run(
@@ -143,7 +149,8 @@ def run(
         p.start()
     try:
         start_counts = None
-        seconds, steady = asyncio.run(drive(settings, job_ids, counters, args))
+        clock = CpuClock(me=DRIVER, others=WORKERS)  # the workers and the broker are children
+        seconds, steady, cpu = asyncio.run(drive(settings, job_ids, counters, clock, args))
         start_counts = [c.value for c in counters]
     finally:
         stop.set()
@@ -157,6 +164,9 @@ def run(
         "seconds_first_to_last_shortlist": round(steady, 2),
         "shortlists_per_s": round((args.requests - 1) / steady, 2),
         "handled_per_worker_total": start_counts,
+        "cpu_seconds": cpu,
+        "cpu_ms_per_shortlist": {role: round(1000 * c / args.requests, 1) for role, c in cpu.items()},
+        "cores": cores(sum(cpu.values()), seconds),
     }
 
 
@@ -188,7 +198,8 @@ def main(argv: list[str] | None = None) -> None:
                 rate, e2e = row["shortlists_per_s"], row["end_to_end_per_s"]
                 print(f"round {repeat + 1}, {row['workers']} worker(s): {rate:.1f} shortlists/s, "
                       f"x{row['speedup']:.2f} (end to end {e2e:.1f}/s, "
-                      f"x{row['speedup_end_to_end']:.2f})")  # fmt: skip
+                      f"x{row['speedup_end_to_end']:.2f}); {row['cores']} cores, CPU ms per "
+                      f"shortlist {row['cpu_ms_per_shortlist']}")  # fmt: skip
             rows += round_
     most = max(counts)
     median = statistics.median(r["speedup"] for r in rows if r["workers"] == most)

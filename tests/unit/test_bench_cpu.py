@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from benchmarks.cpu import BROKER, PARSE_WORKERS, SERVICE, CpuClock, cores, spent
 
 _BURN = (
@@ -38,12 +40,16 @@ def _burn(child: subprocess.Popen[str]) -> None:
     assert child.stdout.readline().strip() == "burnt"
 
 
-def test_cpu_is_summed_by_role(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("roles", "me", "others"),
+    [({}, SERVICE, PARSE_WORKERS), ({"me": "driver", "others": "workers"}, "driver", "workers")],
+)
+def test_cpu_is_summed_by_role(tmp_path: Path, roles: dict[str, str], me: str, others: str) -> None:
     tansu = tmp_path / "tansu"  # a process named like the broker
     tansu.symlink_to(sys.executable)
     children = [_start(str(tansu)), _start(sys.executable), _start(sys.executable)]
     try:
-        clock = CpuClock()
+        clock = CpuClock(**roles)
         before = clock.read()
         for child in children:
             _burn(child)
@@ -52,10 +58,11 @@ def test_cpu_is_summed_by_role(tmp_path: Path) -> None:
     finally:
         for child in children:
             child.communicate("")
+    assert set(used) == {BROKER, me, others}
     # Linux counts CPU in 10 ms ticks, so a reading may lag what a process burnt by a tick or two.
     assert 0.25 <= used[BROKER] < 0.3 + 0.25  # one process
-    assert 0.5 <= used[PARSE_WORKERS] < 0.6 + 0.5  # two
-    assert used[SERVICE] >= 0.25
+    assert 0.5 <= used[others] < 0.6 + 0.5  # two
+    assert used[me] >= 0.25
 
 
 def test_cores_is_cpu_per_wall_second() -> None:
