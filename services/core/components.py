@@ -78,15 +78,20 @@ class RoleFit:
     for some 200 candidates."""
 
     def __init__(self, job: ArchetypeGuess) -> None:
-        self._job = _relative(job)
+        readings = _relative(job)
+        # For each candidate archetype, the job's (reading, affinity) pairs it has affinity with.
+        self._pairs = {
+            a: [(rj, affinity) for b, affinity in affine if (rj := readings.get(b)) is not None]
+            for a, affine in _AFFINE.items()
+        }
 
     def __call__(self, cand: ArchetypeGuess) -> float:
         # Secondary readings count as soft evidence: a DS who also scores as ML engineer fits ML
         # roles. The best of rc * rj * affinity over all pairs; those with no affinity add 0, the floor.
-        raw, jobs = 0.0, self._job
+        raw, pairs = 0.0, self._pairs
         for a, rc in _relative(cand).items():
-            for b, affinity in _AFFINE[a]:
-                if (rj := jobs.get(b)) is not None and (value := rc * rj * affinity) > raw:
+            for rj, affinity in pairs[a]:
+                if (value := rc * rj * affinity) > raw:
                     raw = value
         trust = 0.5 + 0.5 * cand.confidence  # an unsure classifier pulls the value towards neutral
         return NEUTRAL + trust * (raw - NEUTRAL)
