@@ -141,12 +141,15 @@ class DecisionBook:
             raise LookupError(f"no pending decision for shortlist {shortlist.shortlist_id}")
         return record
 
-    def record(self, shortlist: ShortlistPublishedV1) -> DecisionRecordedV1:
-        """Takes the decision and appends it to the local log, if any (blocking: run in a thread)."""
+    def record(self, shortlist: ShortlistPublishedV1) -> tuple[DecisionRecordedV1, bytes]:
+        """Takes the decision and appends its JSON to the local log, if any (blocking: run in a
+        thread). Returns the record and that JSON, which the topic gets byte for byte: serialising
+        a record of ~220 candidates once more took ~0.7 ms of the event loop per shortlist."""
         record = self.take(shortlist)
+        record_json = record.model_dump_json().encode()
         if self.log is not None:
-            self.log.append(record)
-        return record
+            self.log.append(record_json)
+        return record, record_json
 
 
 def decision_book(settings: Settings) -> DecisionBook:

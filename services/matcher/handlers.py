@@ -30,6 +30,8 @@ from services.platform.messaging import (
 from services.platform.observability import metrics
 from services.platform.settings import RetrySettings
 
+JSON = {"content-type": "application/json"}  # bytes go out as they are; their consumers read JSON
+
 
 def matcher_router(
     broker: KafkaBroker,
@@ -46,8 +48,8 @@ def matcher_router(
         if shortlist is not None:
             # Recorded before the shortlist is visible and before the ack, so no published shortlist
             # escapes the audit; a retry records it again under the same key (compaction dedupes).
-            decision = await in_thread(matcher.decisions.record, shortlist)
-            await decisions.publish(decision, key=decision_key(decision))
+            decision, record_json = await in_thread(matcher.decisions.record, shortlist)
+            await decisions.publish(record_json, key=decision_key(decision), headers=JSON)
             await shortlists.publish(shortlist, key=key(shortlist.job_id))
             # generated_at is the trigger record's broker timestamp (record_time): event → publish.
             metrics.observe_shortlist(shortlist.trigger, shortlist.generated_at)

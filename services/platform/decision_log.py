@@ -25,12 +25,12 @@ class DecisionFile:
         self.path = path
         self._lock = threading.Lock()
 
-    def append(self, record: DecisionRecordedV1) -> None:
-        line = record.model_dump_json() + "\n"
+    def append(self, record_json: bytes) -> None:
+        """``record_json``: one record's JSON (``model_dump_json``), as the topic gets it."""
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line)
+            with self.path.open("ab") as handle:
+                handle.write(record_json + b"\n")
                 handle.flush()
                 os.fsync(handle.fileno())
 

@@ -70,6 +70,7 @@ class Wired:
     matcher: Matcher
     shortlists: list[ShortlistPublishedV1] = field(default_factory=list)
     decisions: list[tuple[bytes, DecisionRecordedV1]] = field(default_factory=list)
+    decision_bodies: list[tuple[bytes, str | None]] = field(default_factory=list)  # with content-type
 
 
 @pytest.fixture
@@ -94,15 +95,20 @@ def wired(tmp_path: Path) -> Iterator[Wired]:
     @broker.subscriber(topics.decision_recorded, group_id="observer")
     async def decision(event: DecisionRecordedV1, msg: KafkaMessage) -> None:
         wired.decisions.append((getattr(msg.raw_message, "key", b""), event))
+        wired.decision_bodies.append((msg.body, msg.content_type))
 
     yield wired
     store.close()
 
 
-def _log(wired: Wired) -> list[DecisionRecordedV1]:
+def _log_path(wired: Wired) -> Path:
     path = wired.settings.audit.decision_log_path(wired.settings.qdrant)
     assert path is not None and path.parent == wired.settings.qdrant.path.parent / "audit"
-    return read_file(path)
+    return path
+
+
+def _log(wired: Wired) -> list[DecisionRecordedV1]:
+    return read_file(_log_path(wired))
 
 
 async def _publish(broker: Any, topic: str, *events: Any) -> None:
@@ -129,6 +135,9 @@ async def test_every_published_shortlist_is_recorded_with_its_whole_pool(wired: 
     assert not pool["cand-b"].shortlisted and pool["cand-b"].rank is None  # considered, not selected
     assert len(last.model_sha256) == 64 and sum(last.effective_weights.values()) == pytest.approx(1.0)
     assert [d.decision_id for d in _log(wired)] == [d.decision_id for _, d in wired.decisions]
+    # The topic gets the log's lines byte for byte, as JSON its consumers decode.
+    assert [body for body, _ in wired.decision_bodies] == _log_path(wired).read_bytes().splitlines()
+    assert {content_type for _, content_type in wired.decision_bodies} == {"application/json"}
 
 
 async def test_nothing_is_published_when_the_decision_cannot_be_recorded(
