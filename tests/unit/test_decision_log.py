@@ -146,7 +146,7 @@ async def test_nothing_is_published_when_the_decision_cannot_be_recorded(
     log = wired.matcher.decisions.log
     assert log is not None
 
-    def full_disk(record: DecisionRecordedV1) -> None:
+    def full_disk(record_json: bytes) -> None:
         raise OSError("no space left on device")
 
     monkeypatch.setattr(log, "append", full_disk)
