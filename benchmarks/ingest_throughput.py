@@ -95,7 +95,7 @@ class Recording:
 
 def local_settings(bootstrap: str, folder: Path, mode: str, args: argparse.Namespace) -> Settings:
     settings = Settings()
-    tansu_client(settings.kafka, bootstrap, fetch_max_wait_ms=None)  # Kafka's, as measured so far
+    tansu_client(settings.kafka, bootstrap, fetch_max_wait_ms=args.fetch_max_wait_ms)
     settings.kafka.topic_prefix = f"bench-{mode}."
     settings.qdrant.url, settings.qdrant.path = None, folder / mode
     settings.ingest.batch_max_records = args.batch_max_records if mode.startswith("batched") else 1
@@ -276,6 +276,11 @@ def main(argv: list[str] | None = None) -> None:
     )
     ap.add_argument("--batch-max-records", type=int, default=32)
     ap.add_argument("--partitions", type=int, default=6)
+    ap.add_argument(
+        "--fetch-max-wait-ms", type=int, default=500,
+        help="the service consumer's fetch wait, Kafka's 500 by default: Tansu holds a fetch this long "
+        "where Kafka answers on arrival, yet 50 gave lower ratios (benchmarks/README.md)",
+    )  # fmt: skip
     ap.add_argument("--backend", default="torch", choices=["torch", "onnx", "openvino"])
     ap.add_argument(
         "--precision",
