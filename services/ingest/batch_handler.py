@@ -20,36 +20,22 @@ from types import SimpleNamespace
 from typing import Any
 
 import anyio
-from aiokafka import TopicPartition
 from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.message import KafkaMessage as OneMessage
-from faststream.kafka.parser import AioKafkaParser
-from faststream.message import StreamMessage, decode_message
 
 from schemas.events import CandidateIndexedV1, CandidateSubmittedV1
 from schemas.topics import Topics
 from services.ingest.batching import BatchIndexer
 from services.ingest.parsing import ParsePool
-from services.ingest.settled import Partition, Settled, resume_at, rewound
 from services.ingest.usecases import Ingest
+from services.platform.batch_records import decode_record, raw_values, records_of
 from services.platform.dead_letters import POISON, dead_letter
 from services.platform.messaging import in_thread, key, per_handler_group, record_time
 from services.platform.observability import document_kind, metrics
 from services.platform.settings import IngestSettings, RetrySettings, Settings
+from services.platform.settled import Settled, commit_settled
 
 log = logging.getLogger("rolefit.ingest.batch")
-_ONE = AioKafkaParser(msg_class=OneMessage, regex=None)
-
-
-async def _values(msg: StreamMessage[Any]) -> list[bytes]:
-    """The raw bodies: decoding is per record, in the handler, so one bad record stays one."""
-    return [record.value or b"" for record in _records(msg)]
-
-
-def _records(msg: Any) -> list[Any]:
-    raw = msg.raw_message
-    return list(raw) if isinstance(raw, tuple | list) else [raw]
 
 
 def _kind(event: CandidateSubmittedV1) -> str:
@@ -90,12 +76,12 @@ def candidate_batch_router(
         batch=True,
         max_records=settings.batch_max_records,
         batch_timeout_ms=settings.batch_timeout_ms,
-        decoder=_values,
+        decoder=raw_values,
         **per_handler_group(consumer, "candidate-submitted"),
     )
     async def candidates_submitted(values: list[bytes], msg: KafkaMessage) -> None:
         """Index new or updated résumés, a batch at a time."""
-        records = _records(msg)
+        records = records_of(msg)
         settled: set[int] = set()  # positions in records
 
         def settle(i: int) -> None:
@@ -109,10 +95,7 @@ def candidate_batch_router(
                     settled.add(i)
                     continue
                 try:
-                    # Decoded as FastStream decodes one record (by its content-type): the same
-                    # error classes as one at a time.
-                    decoded = decode_message(await _ONE.parse_message(record))
-                    pending.append((i, CandidateSubmittedV1.model_validate(decoded)))
+                    pending.append((i, await decode_record(record, CandidateSubmittedV1)))
                 except POISON as exc:
                     await dead_letter(broker.publish, record, exc)
                     settle(i)
@@ -150,24 +133,6 @@ def candidate_batch_router(
             log.exception("%d of %d records from %s failed; rewinding them", unsettled, len(records),
                           topics.candidate_submitted)  # fmt: skip
             metrics.exhausted(topics.candidate_submitted)
-        await _commit_settled(msg, records, settled, settled_before)
+        await commit_settled(msg, records, settled, settled_before)
 
     return router
-
-
-async def _commit_settled(msg: Any, records: list[Any], settled: set[int], seen: Settled) -> None:
-    """Rewind each partition to its first unsettled record, then commit every partition's position:
-    the settled prefix where something failed, the whole batch elsewhere. When no partition moved
-    on, nothing is committed: the rewind alone (FastStream's ``nack`` would rewind every partition
-    to the batch start, settled prefixes included)."""
-    back = rewound(records, settled)
-    for tp, offset in back.items():
-        msg.consumer.seek(partition=TopicPartition(tp.topic, tp.partition), offset=offset)
-    positions = resume_at(records, settled)
-    if not back or any(_advanced(records, tp, offset) for tp, offset in positions.items()):
-        await msg.ack()
-        seen.forget_before(positions)
-
-
-def _advanced(records: list[Any], tp: Partition, offset: int) -> bool:
-    return offset > min(r.offset for r in records if (r.topic, r.partition) == tp)

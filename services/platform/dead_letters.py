@@ -108,7 +108,7 @@ class DeadLetterMiddleware(BaseMiddleware):
                 retry=retry_if_not_exception_type(POISON),
                 stop=stop_after_attempt(self._attempts),
                 wait=wait_exponential(multiplier=self._initial_wait_s, max=self._max_wait_s),
-                before_sleep=_count_retry(record.topic),
+                before_sleep=count_retry(record.topic),
                 reraise=True,
             ):
                 with attempt:
@@ -130,7 +130,7 @@ class DeadLetterMiddleware(BaseMiddleware):
         return None
 
 
-def _count_retry(topic: str) -> Callable[[RetryCallState], None]:
+def count_retry(topic: str) -> Callable[[RetryCallState], None]:
     def count(state: RetryCallState) -> None:
         failure = state.outcome.exception() if state.outcome is not None else None
         metrics.retry(topic, type(failure).__name__)

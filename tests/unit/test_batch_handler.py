@@ -17,11 +17,10 @@ from faststream.kafka.annotations import KafkaMessage
 from schemas.events import CandidateIndexedV1
 from schemas.topics import Topics, dead_letter_topic
 from services.ingest.app import attach_ingest, build_ingest
-from services.ingest.batch_handler import _commit_settled
-from services.ingest.settled import Settled, resume_at, rewound
 from services.platform.dead_letters import HEADER_PREFIX
 from services.platform.kafka import make_broker
 from services.platform.settings import IngestSettings, KafkaSettings, QdrantSettings, Settings
+from services.platform.settled import Settled, commit_settled, resume_at, rewound
 from services.platform.store import layout
 from services.platform.store.factory import open_store
 from services.platform.store.port import VectorStore
@@ -202,7 +201,7 @@ async def test_each_partition_commits_its_settled_prefix_and_rewinds_from_its_fi
     for i in settled:
         seen.add(records[i])
     msg = RecordingMessage()
-    await _commit_settled(msg, records, settled, seen)
+    await commit_settled(msg, records, settled, seen)
     assert msg.seeks == {("t", 0): 12, ("t", 2): 7} and msg.acked  # partitions 0 and 1 moved on
     assert record(0, 13) in seen and record(0, 10) not in seen  # only what comes back is remembered
     assert len(seen) == 1
@@ -211,7 +210,7 @@ async def test_each_partition_commits_its_settled_prefix_and_rewinds_from_its_fi
 async def test_nothing_is_committed_when_no_partition_moved_on() -> None:
     records = [record(0, 3), record(0, 4), record(1, 9)]
     msg = RecordingMessage()
-    await _commit_settled(msg, records, {1}, Settled())
+    await commit_settled(msg, records, {1}, Settled())
     assert msg.seeks == {("t", 0): 3, ("t", 1): 9} and not msg.acked
 
 

@@ -1,9 +1,10 @@
 """Which records of a batch are settled, and where each partition resumes after a failure.
 
-A record is *settled* once its outcome can no longer change: its ``candidate.indexed`` (or dead
-letter) was acknowledged by the broker, or it was stale. When retries run out for some records,
-each partition is committed up to its settled prefix (contiguous from the batch start) and rewound
-to its first unsettled record; later partitions' progress is not thrown away with it.
+A record is *settled* once its outcome can no longer change: its outputs (``candidate.indexed``, a
+shortlist) or its dead letter were acknowledged by the broker, or it had nothing to publish. When
+retries run out for some records, each partition is committed up to its settled prefix (contiguous
+from the batch start) and rewound to its first unsettled record; later partitions' progress is not
+thrown away with it.
 
 Records settled *behind* an unsettled one come back with the rewind. ``Settled`` remembers them so
 that the redelivery skips them instead of publishing their output a second time. It forgets a
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
+
+from aiokafka import TopicPartition
 
 
 class Partition(NamedTuple):
@@ -72,3 +75,21 @@ class Settled:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+
+async def commit_settled(msg: Any, records: list[Any], settled: set[int], seen: Settled) -> None:
+    """Rewind each partition to its first unsettled record, then commit every partition's position:
+    the settled prefix where something failed, the whole batch elsewhere. When no partition moved
+    on, nothing is committed: the rewind alone (FastStream's ``nack`` would rewind every partition
+    to the batch start, settled prefixes included). ``msg``: the batch's FastStream message."""
+    back = rewound(records, settled)
+    for tp, offset in back.items():
+        msg.consumer.seek(partition=TopicPartition(tp.topic, tp.partition), offset=offset)
+    positions = resume_at(records, settled)
+    if not back or any(_advanced(records, tp, offset) for tp, offset in positions.items()):
+        await msg.ack()
+        seen.forget_before(positions)
+
+
+def _advanced(records: list[Any], tp: Partition, offset: int) -> bool:
+    return offset > min(r.offset for r in records if (r.topic, r.partition) == tp)
