@@ -16,6 +16,7 @@ from services.core.taxonomy import Taxonomy
 from services.matcher.decisions import decision_book
 from services.matcher.handlers import matcher_router
 from services.matcher.heap import Heap
+from services.matcher.request_batches import match_request_router
 from services.matcher.shortlist_feed import ShortlistFeed
 from services.matcher.shortlist_view import LatestShortlists
 from services.matcher.usecases import Matcher
@@ -49,7 +50,12 @@ def build_matcher(settings: Settings, store: VectorStore) -> Matcher:
 def attach_matcher(broker: KafkaBroker, settings: Settings, matcher: Matcher) -> None:
     consumer = subscriber_options(settings.kafka, settings.matcher.group_id)
     topics = Topics(settings.kafka.topic_prefix)
-    broker.include_router(matcher_router(broker, topics, matcher, consumer, settings.retry))
+    batched = settings.matcher.batch_max_records > 1
+    broker.include_router(matcher_router(broker, topics, matcher, consumer, settings.retry, not batched))
+    if batched:
+        broker.include_router(
+            match_request_router(broker, topics, matcher, consumer, settings.matcher, settings.retry)
+        )
 
 
 class WarmUp:

@@ -19,6 +19,7 @@ from schemas.topics import Topics
 from services.matcher.decisions import decision_key
 from services.matcher.usecases import Matcher
 from services.platform.messaging import (
+    JSON,
     in_thread,
     key,
     per_handler_group,
@@ -30,8 +31,6 @@ from services.platform.messaging import (
 from services.platform.observability import metrics
 from services.platform.settings import RetrySettings
 
-JSON = {"content-type": "application/json"}  # bytes go out as they are; their consumers read JSON
-
 
 def matcher_router(
     broker: KafkaBroker,
@@ -39,7 +38,10 @@ def matcher_router(
     matcher: Matcher,
     consumer: dict[str, Any],
     retry: RetrySettings | None = None,
+    per_record_requests: bool = True,
 ) -> KafkaRouter:
+    """``per_record_requests=False``: match.requested is left to the batched subscriber
+    (``services.matcher.request_batches``)."""
     router = service_router(broker, retry)
     shortlists = router.publisher(topics.shortlist_published, schema=ShortlistPublishedV1)
     decisions = router.publisher(topics.decision_recorded, schema=DecisionRecordedV1)
@@ -60,7 +62,6 @@ def matcher_router(
         await publish(await in_thread(matcher.shortlist, event.job_id, "job_indexed", record_time(msg)))
         await msg.ack()
 
-    @router.subscriber(topics.match_requested, **per_handler_group(consumer, "match-requested"))
     async def match_requested(event: MatchRequestedV1, msg: KafkaMessage) -> None:
         """Someone asked for a fresh shortlist."""
         shortlist = await in_thread(
@@ -68,6 +69,11 @@ def matcher_router(
         )
         await publish(shortlist)
         await msg.ack()
+
+    if per_record_requests:
+        router.subscriber(topics.match_requested, **per_handler_group(consumer, "match-requested"))(
+            match_requested
+        )
 
     @router.subscriber(
         topics.candidate_indexed,

@@ -25,12 +25,13 @@ class DecisionFile:
         self.path = path
         self._lock = threading.Lock()
 
-    def append(self, record_json: bytes) -> None:
-        """``record_json``: one record's JSON (``model_dump_json``), as the topic gets it."""
+    def append(self, *records_json: bytes) -> None:
+        """Each record's JSON (``model_dump_json``), as the topic gets it, a line each; one fsync
+        for all of them (a batch's decisions share it)."""
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab") as handle:
-                handle.write(record_json + b"\n")
+                handle.write(b"".join(line + b"\n" for line in records_json))
                 handle.flush()
                 os.fsync(handle.fileno())
 

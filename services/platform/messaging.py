@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from services.platform.dead_letters import PoisonMessage, dead_letter_middleware
 from services.platform.settings import RetrySettings
 
+JSON = {"content-type": "application/json"}  # headers for bytes published as they are: JSON
 P = ParamSpec("P")
 R = TypeVar("R")
 

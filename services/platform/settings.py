@@ -124,6 +124,12 @@ class MatcherSettings(BaseModel):
     # At start, read the open jobs' candidate pools into that cache, in the background (a job's
     # first shortlist then parses nothing); the service is ready before this ends.
     warm_up: bool = True
+    # match.requested is consumed in batches (services/matcher/request_batches.py): one fsync and
+    # one round trip per step for the batch; 1 = the per-record handler. A request waits for its
+    # batch's shortlists, ~25 ms each at 10k candidates, so batches stay small; an idle poll waits
+    # the timeout, then sleeps as long (see IngestSettings), which a lone request may wait for.
+    batch_max_records: int = Field(default=8, ge=1, le=1000)
+    batch_timeout_ms: int = Field(default=5, ge=1)
 
 
 class AuditSettings(BaseModel):
