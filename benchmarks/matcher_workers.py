@@ -14,7 +14,10 @@ last shortlist received, (n - 1) shortlists over that span. Target: 2 workers â‰
 throughput. Tansu answers a fetch only when its wait (Kafka's 500 ms here) is over, so the end-to-end
 clock also counts two waits Kafka does not have, one before the workers see the first request and
 one before the observer sees the last shortlist: the same ~0.5 s in both runs, it pulls the shorter
-run's rate (two workers') down more. The observer (the benchmark's own consumer) fetches with a
+run's rate (two workers') down more. The matcher answers requests in batches (up to
+``ROLEFIT_MATCHER__BATCH_MAX_RECORDS``): the throughput clock then leaves out the first batch's
+computation, up to a batch per worker, which lifts the shorter run's rate; more ``--requests``
+shrink both clocks' biases. The observer (the benchmark's own consumer) fetches with a
 50 ms wait, so arrival times are exact to ~50 ms; the workers keep the service's settings.
 On a shared 2-core box one pair of runs moves by Â±15%, so ``--repeats`` pairs run back to back
 (1 worker, then 2), each pair gives its own ratio, and the median ratio is the result.
