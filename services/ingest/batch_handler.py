@@ -28,12 +28,12 @@ from schemas.topics import Topics
 from services.ingest.batching import BatchIndexer
 from services.ingest.parsing import ParsePool
 from services.ingest.usecases import Ingest
-from services.platform.batch_records import decode_record, raw_values, records_of
-from services.platform.dead_letters import POISON, dead_letter
+from services.platform.batch_records import Delivery, batched
+from services.platform.dead_letters import POISON
 from services.platform.messaging import in_thread, key, per_handler_group, record_time
 from services.platform.observability import document_kind, metrics
 from services.platform.settings import IngestSettings, RetrySettings, Settings
-from services.platform.settled import Settled, commit_settled
+from services.platform.settled import Settled
 
 log = logging.getLogger("rolefit.ingest.batch")
 
@@ -73,32 +73,15 @@ def candidate_batch_router(
 
     @router.subscriber(
         topics.candidate_submitted,
-        batch=True,
-        max_records=settings.batch_max_records,
-        batch_timeout_ms=settings.batch_timeout_ms,
-        decoder=raw_values,
+        **batched(settings.batch_max_records, settings.batch_timeout_ms),
         **per_handler_group(consumer, "candidate-submitted"),
     )
     async def candidates_submitted(values: list[bytes], msg: KafkaMessage) -> None:
         """Index new or updated résumés, a batch at a time."""
-        records = records_of(msg)
-        settled: set[int] = set()  # positions in records
-
-        def settle(i: int) -> None:
-            settled.add(i)
-            settled_before.add(records[i])
-
+        delivery = Delivery(msg, settled_before)
+        records = delivery.records
         try:
-            pending: list[tuple[int, CandidateSubmittedV1]] = []
-            for i, record in enumerate(records):
-                if record in settled_before:
-                    settled.add(i)
-                    continue
-                try:
-                    pending.append((i, await decode_record(record, CandidateSubmittedV1)))
-                except POISON as exc:
-                    await dead_letter(broker.publish, record, exc)
-                    settle(i)
+            pending = await delivery.decoded(CandidateSubmittedV1, broker.publish)
             wait = retry.initial_wait_s
             for attempt in range(1, retry.attempts + 1):
                 events = [event for _, event in pending]
@@ -111,11 +94,10 @@ def candidate_batch_router(
                         metrics.document("candidate", _kind(event), done)
                         if outcome.indexed is not None:
                             await indexed_out.publish(outcome.indexed, key=key(event.candidate_id))
-                        settle(i)
+                        delivery.settle(i)
                     elif isinstance(outcome.error, POISON):
                         metrics.document("candidate", _kind(event), "rejected")
-                        await dead_letter(broker.publish, records[i], outcome.error)
-                        settle(i)
+                        await delivery.reject(i, outcome.error, broker.publish)
                     else:
                         failed.append((i, event, outcome.error))
                 if not failed:
@@ -129,10 +111,10 @@ def candidate_batch_router(
                 raise failed[0][2]
         except Exception:
             # Still failing: what is settled is committed, the rest is read again.
-            unsettled = len(records) - len(settled)
+            unsettled = len(records) - len(delivery.settled)
             log.exception("%d of %d records from %s failed; rewinding them", unsettled, len(records),
                           topics.candidate_submitted)  # fmt: skip
             metrics.exhausted(topics.candidate_submitted)
-        await commit_settled(msg, records, settled, settled_before)
+        await delivery.commit()
 
     return router

@@ -32,12 +32,12 @@ from schemas.events import DecisionRecordedV1, MatchRequestedV1, ShortlistPublis
 from schemas.topics import Topics
 from services.matcher.decisions import decision_key
 from services.matcher.usecases import Matcher
-from services.platform.batch_records import decode_record, raw_values, records_of
-from services.platform.dead_letters import POISON, count_retry, dead_letter
+from services.platform.batch_records import Delivery, batched
+from services.platform.dead_letters import POISON, count_retry
 from services.platform.messaging import JSON, in_thread, key, per_handler_group, record_time
 from services.platform.observability import metrics
 from services.platform.settings import MatcherSettings, RetrySettings
-from services.platform.settled import Settled, commit_settled
+from services.platform.settled import Settled
 
 log = logging.getLogger("rolefit.matcher.requests")
 
@@ -89,32 +89,15 @@ def match_request_router(
 
     @router.subscriber(
         topics.match_requested,
-        batch=True,
-        max_records=settings.batch_max_records,
-        batch_timeout_ms=settings.batch_timeout_ms,
-        decoder=raw_values,
+        **batched(settings.batch_max_records, settings.batch_timeout_ms),
         **per_handler_group(consumer, "match-requested"),
     )
     async def match_requested(values: list[bytes], msg: KafkaMessage) -> None:
         """Fresh shortlists for the jobs someone asked about, a batch of requests at a time."""
-        records = records_of(msg)
-        answered: set[int] = set()  # positions in records
-
-        async def reject(i: int, exc: BaseException) -> None:
-            await dead_letter(broker.publish, records[i], exc)
-            answered.add(i)
-            answered_before.add(records[i])
-
+        delivery = Delivery(msg, answered_before)
         pending: list[tuple[int, MatchRequestedV1]] = []
-        for i, record in enumerate(records):
-            if record in answered_before:
-                answered.add(i)
-                continue
-            try:
-                pending.append((i, await decode_record(record, MatchRequestedV1)))
-            except POISON as exc:
-                await reject(i, exc)
         try:
+            pending = await delivery.decoded(MatchRequestedV1, broker.publish)
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(retry.attempts),
                 wait=wait_exponential(multiplier=retry.initial_wait_s, max=retry.max_wait_s),
@@ -122,20 +105,20 @@ def match_request_router(
                 reraise=True,
             ):
                 with attempt:
-                    answers = await in_thread(shortlist_all, [(r, records[i]) for i, r in pending])
+                    asked = [(request, delivery.records[i]) for i, request in pending]
+                    answers = await in_thread(shortlist_all, asked)
                     for (i, _), answer in zip(pending, answers, strict=True):
                         if isinstance(answer, BaseException):
-                            await reject(i, answer)
-                    pending = [(i, r) for i, r in pending if i not in answered]
+                            await delivery.reject(i, answer, broker.publish)
+                    pending = [(i, r) for i, r in pending if i not in delivery.settled]
                     await publish([a for a in answers if isinstance(a, tuple)])
             for i, _ in pending:
-                answered.add(i)
-                answered_before.add(records[i])
+                delivery.settle(i)
         except Exception:
-            log.exception("%d of %d requests from %s failed; rewinding them", len(pending), len(records),
-                          topics.match_requested)  # fmt: skip
+            log.exception("%d of %d requests from %s failed; rewinding them", len(pending),
+                          len(delivery.records), topics.match_requested)  # fmt: skip
             metrics.exhausted(topics.match_requested)
-        await commit_settled(msg, records, answered, answered_before)
+        await delivery.commit()
 
     return router
 

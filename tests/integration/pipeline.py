@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -19,7 +20,7 @@ from services.ingest.app import attach_ingest, build_ingest
 from services.matcher.app import attach_matcher, build_matcher
 from services.platform.embedder import Embedder
 from services.platform.kafka import client_options, make_broker
-from services.platform.settings import Settings
+from services.platform.settings import QdrantSettings, Settings
 from services.platform.store.factory import open_store
 from services.platform.store.port import VectorStore
 
@@ -78,3 +79,28 @@ async def committed_offsets(settings: Settings, group_id: str, topic: str, parti
     finally:
         await admin.close()
     return {tp.partition: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+
+
+class Failing(Protocol):
+    """A store double that fails while ``down`` is set."""
+
+    down: threading.Event
+
+
+F = TypeVar("F", bound=Failing)
+
+
+def failing_store(monkeypatch: Any, double: Callable[[VectorStore], F]) -> list[F]:
+    """Makes ``running_pipeline`` open its embedded store inside ``double``, already down; the list
+    returned holds the double once the pipeline has opened it."""
+    opened: list[F] = []
+
+    def open_failing(qdrant: QdrantSettings) -> VectorStore:
+        from services.platform.store.edge import EdgeStore
+
+        opened.append(double(EdgeStore(qdrant.path / "edge")))
+        opened[-1].down.set()
+        return cast(VectorStore, opened[-1])
+
+    monkeypatch.setattr("tests.integration.pipeline.open_store", open_failing)
+    return opened

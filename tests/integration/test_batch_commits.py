@@ -21,7 +21,7 @@ from services.platform.store import layout
 from services.platform.store.port import Point, VectorStore
 from tests.conftest import TEST_PARTITIONS
 from tests.fakes import HashingEmbedder
-from tests.integration.pipeline import committed_offsets, running_pipeline
+from tests.integration.pipeline import committed_offsets, failing_store, running_pipeline
 from tests.unit.test_batching import resume
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
@@ -60,16 +60,7 @@ async def test_a_batch_is_committed_only_after_every_record_is_durable(
     kafka_settings: KafkaSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _batched(kafka_settings, tmp_path)
-    outage: list[Outage] = []
-
-    def open_flaky(qdrant: QdrantSettings) -> VectorStore:
-        from services.platform.store.edge import EdgeStore
-
-        outage.append(Outage(EdgeStore(qdrant.path / "edge")))
-        outage[0].down.set()
-        return outage[0]
-
-    monkeypatch.setattr("tests.integration.pipeline.open_store", open_flaky)
+    outage = failing_store(monkeypatch, Outage)
     topic, n = f"{settings.kafka.topic_prefix}candidate.submitted.v1", 6
     group = f"{settings.ingest.group_id}.candidate-submitted"
     async with running_pipeline(settings, HashingEmbedder()) as pipeline:
@@ -136,16 +127,7 @@ async def test_a_failure_mid_batch_commits_the_settled_prefix_and_publishes_noth
     kafka_settings: KafkaSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = _batched(kafka_settings, tmp_path)
-    stores: list[RefusesOne] = []
-
-    def open_flaky(qdrant: QdrantSettings) -> VectorStore:
-        from services.platform.store.edge import EdgeStore
-
-        stores.append(RefusesOne(EdgeStore(qdrant.path / "edge"), "bad"))
-        stores[0].down.set()
-        return stores[0]
-
-    monkeypatch.setattr("tests.integration.pipeline.open_store", open_flaky)
+    stores = failing_store(monkeypatch, lambda inner: RefusesOne(inner, "bad"))
     topics = Topics(settings.kafka.topic_prefix)
     # Partition 0: two good records, then "bad" (fails), a good one, bad's next version (held back
     # behind it: same key) and another good one. Partition 1: good records only.

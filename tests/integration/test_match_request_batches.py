@@ -25,7 +25,7 @@ from services.platform.store.factory import open_store
 from services.platform.store.port import Point, VectorStore
 from tests.conftest import TEST_PARTITIONS
 from tests.fakes import HashingEmbedder
-from tests.integration.pipeline import committed_offsets, running_pipeline
+from tests.integration.pipeline import committed_offsets, failing_store, running_pipeline
 from tests.unit.test_handlers import ML_JOB, STRONG, WEAK
 
 pytestmark = [pytest.mark.broker, pytest.mark.timeout(120)]
@@ -161,16 +161,7 @@ async def test_an_outage_rewinds_to_the_first_unanswered_request_and_nothing_is_
 ) -> None:
     settings = _settings(kafka_settings, tmp_path)
     _index_job_and_candidates(settings)
-    stores: list[JobsUnreadable] = []
-
-    def open_flaky(qdrant: QdrantSettings) -> VectorStore:
-        from services.platform.store.edge import EdgeStore
-
-        stores.append(JobsUnreadable(EdgeStore(qdrant.path / "edge")))
-        stores[0].down.set()
-        return stores[0]
-
-    monkeypatch.setattr("tests.integration.pipeline.open_store", open_flaky)
+    stores = failing_store(monkeypatch, JobsUnreadable)
     await _publish_raw(settings, [b"{not json", _request(ML_JOB.job_id), _request(ML_JOB.job_id, top_k=1)])
     async with running_pipeline(settings, HashingEmbedder()):
         store = stores[0]
