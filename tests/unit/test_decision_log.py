@@ -35,7 +35,7 @@ from services.ingest.app import attach_ingest, build_ingest
 from services.matcher.app import attach_matcher, build_matcher
 from services.matcher.decisions import DecisionBook, Scored, to_decision
 from services.matcher.usecases import Matcher, to_shortlist
-from services.platform.decision_log import read_file
+from services.platform.decision_log import DecisionFile, read_file
 from services.platform.kafka import create_topics, make_broker
 from services.platform.model_fingerprint import folder_sha256, model_sha256
 from services.platform.settings import KafkaSettings, ModelSettings, QdrantSettings, RetrySettings, Settings
@@ -232,6 +232,21 @@ def test_two_computations_of_one_job_each_find_their_own_decision() -> None:
     assert book.take(second) is b and book.take(first) is a
     with pytest.raises(LookupError):
         book.take(first)  # taken once: a retry computes it again
+
+
+def test_a_batch_of_decisions_is_written_with_one_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr("services.platform.decision_log.os.fsync", synced.append)
+    book = DecisionBook(log=DecisionFile(tmp_path / "decisions.jsonl"))
+    records = [_record("j", f"s{i}", i)[1] for i in range(3)]
+    written = book.write(*records)
+    assert len(synced) == 1
+    lines = (tmp_path / "decisions.jsonl").read_bytes().splitlines()
+    assert lines == [body for _, body in written]  # one line each, the bytes the topic gets
+    assert read_file(tmp_path / "decisions.jsonl") == records
+    assert book.write() == [] and len(synced) == 1  # nothing to write: no fsync
 
 
 def test_unpublished_decisions_are_bounded_per_job() -> None:
