@@ -141,10 +141,6 @@ class DecisionBook:
             raise LookupError(f"no pending decision for shortlist {shortlist.shortlist_id}")
         return record
 
-    def record(self, shortlist: ShortlistPublishedV1) -> tuple[DecisionRecordedV1, bytes]:
-        """Takes the shortlist's decision and writes it (``write``)."""
-        return self.write(self.take(shortlist))[0]
-
     def write(self, *records: DecisionRecordedV1) -> list[tuple[DecisionRecordedV1, bytes]]:
         """Appends the records' JSON to the local log, if any, with one fsync (blocking: run in a
         thread). Returns each record and that JSON, which the topic gets byte for byte:

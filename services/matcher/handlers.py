@@ -9,26 +9,22 @@ from faststream.kafka.annotations import KafkaMessage
 
 from schemas.events import (
     CandidateIndexedV1,
-    DecisionRecordedV1,
     JobClosedV1,
     JobIndexedV1,
     MatchRequestedV1,
     ShortlistPublishedV1,
 )
 from schemas.topics import Topics
-from services.matcher.decisions import decision_key
+from services.matcher.outbox import shortlist_outbox
 from services.matcher.usecases import Matcher
 from services.platform.messaging import (
-    JSON,
     in_thread,
-    key,
     per_handler_group,
     record_time,
     service_router,
     tombstone_as_none,
     tombstone_key,
 )
-from services.platform.observability import metrics
 from services.platform.settings import RetrySettings
 
 
@@ -43,18 +39,11 @@ def matcher_router(
     """``per_record_requests=False``: match.requested is left to the batched subscriber
     (``services.matcher.request_batches``)."""
     router = service_router(broker, retry)
-    shortlists = router.publisher(topics.shortlist_published, schema=ShortlistPublishedV1)
-    decisions = router.publisher(topics.decision_recorded, schema=DecisionRecordedV1)
+    publish_decided = shortlist_outbox(router, topics, matcher)
 
     async def publish(shortlist: ShortlistPublishedV1 | None) -> None:
         if shortlist is not None:
-            # Recorded before the shortlist is visible and before the ack, so no published shortlist
-            # escapes the audit; a retry records it again under the same key (compaction dedupes).
-            decision, record_json = await in_thread(matcher.decisions.record, shortlist)
-            await decisions.publish(record_json, key=decision_key(decision), headers=JSON)
-            await shortlists.publish(shortlist, key=key(shortlist.job_id))
-            # generated_at is the trigger record's broker timestamp (record_time): event → publish.
-            metrics.observe_shortlist(shortlist.trigger, shortlist.generated_at)
+            await publish_decided([(shortlist, matcher.decisions.take(shortlist))])
 
     @router.subscriber(topics.job_indexed, **per_handler_group(consumer, "job-indexed"))
     async def job_indexed(event: JobIndexedV1, msg: KafkaMessage) -> None:

@@ -17,10 +17,7 @@ skipped, and nothing dead-lettered is dead-lettered again.
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
-from collections.abc import Awaitable
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,13 +25,13 @@ from faststream.kafka import KafkaBroker, KafkaRouter
 from faststream.kafka.annotations import KafkaMessage
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
-from schemas.events import DecisionRecordedV1, MatchRequestedV1, ShortlistPublishedV1
+from schemas.events import MatchRequestedV1
 from schemas.topics import Topics
-from services.matcher.decisions import decision_key
+from services.matcher.outbox import Decided, shortlist_outbox
 from services.matcher.usecases import Matcher
 from services.platform.batch_records import Delivery, batched
 from services.platform.dead_letters import POISON, count_retry
-from services.platform.messaging import JSON, in_thread, key, per_handler_group, record_time
+from services.platform.messaging import in_thread, per_handler_group, record_time
 from services.platform.observability import metrics
 from services.platform.settings import MatcherSettings, RetrySettings
 from services.platform.settled import Settled
@@ -42,7 +39,7 @@ from services.platform.settled import Settled
 log = logging.getLogger("rolefit.matcher.requests")
 
 # A shortlist and its decision; None: the job is unknown or closed; an exception: the request is poison.
-Answer = tuple[ShortlistPublishedV1, DecisionRecordedV1] | None | BaseException
+Answer = Decided | None | BaseException
 
 
 def match_request_router(
@@ -55,8 +52,7 @@ def match_request_router(
 ) -> KafkaRouter:
     # Not the per-message dead-letter middleware: it would treat the batch as one record.
     router = KafkaRouter()
-    shortlists = router.publisher(topics.shortlist_published, schema=ShortlistPublishedV1)
-    decisions = router.publisher(topics.decision_recorded, schema=DecisionRecordedV1)
+    publish = shortlist_outbox(router, topics, matcher)
     answered_before = Settled()  # answered in a delivery that was then (partly) rewound
 
     def shortlist_all(requests: list[tuple[MatchRequestedV1, Any]]) -> list[Answer]:
@@ -71,21 +67,6 @@ def match_request_router(
             # Taken at once: the book keeps a few decisions per job, fewer than a batch may ask for.
             answers.append((shortlist, matcher.decisions.take(shortlist)) if shortlist else None)
         return answers
-
-    async def publish(answers: list[tuple[ShortlistPublishedV1, DecisionRecordedV1]]) -> None:
-        """Decisions durable and acknowledged first, then the shortlists (see the module doc)."""
-        recorded = await in_thread(matcher.decisions.write, *(decision for _, decision in answers))
-        await _all_acknowledged(
-            [
-                decisions.publish(body, key=decision_key(record), headers=JSON, no_confirm=True)
-                for record, body in recorded
-            ]
-        )
-        await _all_acknowledged(
-            [shortlists.publish(s, key=key(s.job_id), no_confirm=True) for s, _ in answers]
-        )
-        for shortlist, _ in answers:
-            metrics.observe_shortlist(shortlist.trigger, shortlist.generated_at)
 
     @router.subscriber(
         topics.match_requested,
@@ -121,14 +102,3 @@ def match_request_router(
         await delivery.commit()
 
     return router
-
-
-async def _all_acknowledged(sends: list[Awaitable[Any]]) -> None:
-    """Sends in order (a partition keeps the order they were sent in), then waits for every
-    acknowledgement; the first failure is raised once all have ended."""
-    confirmations = [await send for send in sends]  # each a future of the broker's ack
-    results = await asyncio.gather(
-        *(c for c in confirmations if inspect.isawaitable(c)), return_exceptions=True
-    )
-    if failure := next((r for r in results if isinstance(r, BaseException)), None):
-        raise failure

@@ -53,7 +53,8 @@ class Pipeline:
         """A fresh shortlist for the job (of everyone by default), and its recorded decision."""
         shortlist = self.matcher.shortlist(job_id, "match_requested", AT, top_k)
         assert shortlist is not None
-        return self.matcher.decisions.record(shortlist)[0]
+        book = self.matcher.decisions
+        return book.write(book.take(shortlist))[0][0]
 
     def considered(self, job_id: str) -> dict[str, ConsideredCandidateV1]:
         return {c.candidate_id: c for c in self.decide(job_id).considered}
